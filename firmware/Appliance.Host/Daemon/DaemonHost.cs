@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Appliance.Host.Control;
+using Appliance.Platform.Linux.Probe;
+using Appliance.Services.Config;
+using Appliance.Services.Logging;
+using Appliance.Services.Status;
+using Appliance.Store;
+using Appliance.Web;
+
+namespace Appliance.Host.Daemon;
+
+/// <summary>
+/// 'appliance run': opens the store, probes the platform, starts the control socket and the web
+/// admin, and runs until SIGTERM or SIGINT; then closes sockets and the store in reverse order.
+/// Refuses to start, with one log line naming the problem, when anything it needs is unusable.
+/// </summary>
+internal static class DaemonHost
+{
+    public static async Task<int> RunAsync(string dataDir, Log log)
+    {
+        var started = TimeProvider.System.GetUtcNow();
+        if (DataDirectory.Prepare(dataDir, create: true) is { } problem)
+            return Refuse(log, problem);
+        using var daemonLock = DaemonLock.TryAcquire(dataDir);
+        if (daemonLock is null)
+            return Refuse(log, $"another appliance daemon is already running with data directory {dataDir}");
+
+        Station station;
+        ApplianceConfig config;
+        try
+        {
+            station = Station.Open(dataDir);
+            config = station.Config.LoadOrInitialize();
+        }
+        catch (StoreException e) { return Refuse(log, e.Message); }
+        catch (InvalidDataException e) { return Refuse(log, e.Message); }
+        catch (ConfigInvalidException e) { return Refuse(log, e.Message + " (fix with 'appliance config set' or 'appliance config import')"); }
+
+        using (station)
+        {
+            log.Info("store", "opened", ("path", station.Store.Path), ("schema", station.Store.SchemaVersion),
+                ("config_generation", config.Generation), ("users", station.Users.List().Count));
+
+            var platform = new PlatformProbe().Run();
+            log.Info("platform", "datapath chosen", ("datapath", platform.Datapath.Kind.ToString().ToLowerInvariant()),
+                ("kernel", platform.Kernel.Release), ("why", string.Join("; ", platform.Datapath.Reasons)));
+            foreach (var d in platform.CryptoDrivers)
+                log.Info("platform", "crypto driver", ("algorithm", d.Algorithm), ("driver", d.Driver),
+                    ("acceleration", d.Acceleration.ToString().ToLowerInvariant()), ("note", d.Note));
+            log.Info("platform", "cpu", ("arch", platform.Architecture), ("aes_instructions", platform.CpuAesInstructions));
+
+            using var stop = new CancellationTokenSource();
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
+
+            var endpoints = WebEndpoints.Resolve(config, WebEndpoints.LocalAddresses(), out var skipped);
+            foreach (var s in skipped) log.Warn("web", "not listening", ("endpoint", s));
+            IReadOnlyList<string> listening = [];
+            Func<StatusSnapshot> status = () => StatusBuilder.Build(platform, started, TimeProvider.System.GetUtcNow(),
+                station.Store.SchemaVersion, station.Store.ReadConfig()?.Generation ?? 0, listening);
+
+            ControlServer control;
+            try
+            {
+                control = ControlServer.Start(ControlSocket.PathIn(dataDir), request => request.Verb switch
+                {
+                    "status" => new ControlResponse(true, Status: status()),
+                    "reload" => Reload(station, log),
+                    _ => new ControlResponse(false, $"unknown verb '{request.Verb}'"),
+                }, log);
+            }
+            catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or UnauthorizedAccessException)
+            {
+                return Refuse(log, $"cannot open control socket: {e.Message}");
+            }
+
+            await using (control)
+            {
+                AdminWebServer? web = null;
+                if (endpoints.Count == 0)
+                    log.Warn("web", "web admin disabled: no usable address in web.listen");
+                else
+                {
+                    try
+                    {
+                        web = await AdminWebServer.StartAsync(new AdminWebOptions(endpoints, station.Admin, status, log,
+                            TimeProvider.System), stop.Token);
+                        listening = web.Listening;
+                    }
+                    catch (IOException e)
+                    {
+                        return Refuse(log, $"web admin cannot listen on {string.Join(", ", endpoints)}: {e.Message}");
+                    }
+                }
+
+                await using (web)
+                {
+                    var ready = TimeProvider.System.GetUtcNow();
+                    log.Info("daemon", "ready", ("version", BuildInfo.Version), ("web", string.Join(",", listening)),
+                        ("admin_password_set", station.Admin.IsSet),
+                        ("startup_ms", (long)(ready - ProcessStart()).TotalMilliseconds));
+                    try { await Task.Delay(Timeout.Infinite, stop.Token); }
+                    catch (OperationCanceledException) { }
+                    log.Info("daemon", "stopping");
+                }
+            }
+        }
+        log.Info("daemon", "stopped");
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>A management command changed the store: re-read and re-check the configuration.</summary>
+    private static ControlResponse Reload(Station station, Log log)
+    {
+        var stored = station.Store.ReadConfig();
+        log.Info("daemon", "configuration reloaded", ("config_generation", stored?.Generation ?? 0));
+        return new ControlResponse(true);
+    }
+
+    private static DateTimeOffset ProcessStart()
+    {
+        using var self = Process.GetCurrentProcess();
+        return new DateTimeOffset(self.StartTime.ToUniversalTime(), TimeSpan.Zero);
+    }
+
+    private static int Refuse(Log log, string problem)
+    {
+        log.Error("daemon", "refusing to start", ("reason", problem));
+        return ExitCodes.Failure;
+    }
+}

@@ -1,0 +1,59 @@
+using System.Runtime.InteropServices;
+using Appliance.Platform.Linux.Interop;
+
+namespace Appliance.Platform.Linux.Probe;
+
+/// <summary>
+/// Reads what the running kernel offers. <paramref name="root"/> is "/" on the box; tests point it
+/// at a directory tree of captured files.
+/// </summary>
+public sealed class PlatformProbe(string root = "/")
+{
+    // NETLINK_XFRM from linux/netlink.h: the socket family XFRM SAs and policies are managed through.
+    private const int NetlinkXfrm = 6;
+
+    public PlatformReport Run(bool tryNetlink = true)
+    {
+        string release = ReadText("proc/sys/kernel/osrelease").Trim();
+        var modules = new KernelModules(
+            ListDirectory("sys/module"),
+            ReadText($"lib/modules/{release}/modules.builtin"),
+            ReadText($"lib/modules/{release}/modules.dep"));
+        var kernel = new KernelFeatures(
+            release,
+            modules.State("esp4"),
+            modules.State("xfrm_user"),
+            tryNetlink && NetlinkXfrmOpens(),
+            modules.State("l2tp_ppp"),
+            modules.State("ppp_generic"),
+            File.Exists(Resolve("dev/ppp")));
+        var crypto = CryptoDriverReport.Build(ProcCryptoParser.Parse(ReadText("proc/crypto")));
+        bool cpuAes = System.Runtime.Intrinsics.X86.Aes.IsSupported || System.Runtime.Intrinsics.Arm.Aes.IsSupported;
+        return new PlatformReport(kernel, Datapath.Decide(kernel), crypto, cpuAes,
+            RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant());
+    }
+
+    private string Resolve(string relative) => Path.Combine(root, relative);
+
+    private string ReadText(string relative)
+    {
+        try { return File.ReadAllText(Resolve(relative)); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return ""; }
+    }
+
+    private IEnumerable<string> ListDirectory(string relative)
+    {
+        try { return Directory.GetDirectories(Resolve(relative)).Select(Path.GetFileName).OfType<string>().ToList(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return []; }
+    }
+
+    /// <summary>The definitive test for netlink XFRM: the socket opens only when the kernel has
+    /// xfrm_user (built in or autoloaded on this very call).</summary>
+    private static bool NetlinkXfrmOpens()
+    {
+        int fd = Libc.socket(Libc.AF_NETLINK, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC, NetlinkXfrm);
+        if (fd < 0) return false;
+        Libc.close(fd);
+        return true;
+    }
+}

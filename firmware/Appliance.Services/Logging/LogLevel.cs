@@ -1,0 +1,3 @@
+namespace Appliance.Services.Logging;
+
+public enum LogLevel { Debug, Info, Warn, Error }

@@ -1,0 +1,19 @@
+namespace Appliance.Services.Status;
+
+/// <summary>What 'appliance status' and the web status page show about the running daemon.</summary>
+public sealed record StatusSnapshot(
+    string Version,
+    string Architecture,
+    DateTimeOffset StartedUtc,
+    long UptimeSeconds,
+    string Datapath,
+    IReadOnlyList<string> DatapathReasons,
+    IReadOnlyList<CryptoDriverStatus> CryptoDrivers,
+    bool CpuAesInstructions,
+    string KernelRelease,
+    int StoreSchemaVersion,
+    long ConfigGeneration,
+    IReadOnlyList<string> WebListening);
+
+/// <summary>One ESP algorithm and the kernel driver that would serve it.</summary>
+public sealed record CryptoDriverStatus(string Algorithm, string Driver, string Acceleration, string Note);

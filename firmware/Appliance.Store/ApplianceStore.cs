@@ -1,0 +1,169 @@
+using Appliance.Store.Mapping;
+using Appliance.Store.Records;
+using Appliance.Store.Schema;
+using LiteDB;
+
+namespace Appliance.Store;
+
+/// <summary>
+/// The appliance's database: configuration, users and the admin credential in one LiteDB file in
+/// the data directory. Opened in LiteDB's shared mode, so the daemon and a management command can
+/// both use it; every change is a transaction, serialized across processes by LiteDB's lock.
+/// </summary>
+public sealed class ApplianceStore : IDisposable
+{
+    public const string FileName = "appliance.db";
+
+    private readonly LiteDatabase _db;
+
+    private ApplianceStore(LiteDatabase db, string path, int schemaVersion)
+    {
+        _db = db;
+        Path = path;
+        SchemaVersion = schemaVersion;
+    }
+
+    public string Path { get; }
+    public int SchemaVersion { get; }
+    public static int LatestSchemaVersion => Migrations.Latest;
+
+    /// <summary>Opens (creating if needed) and upgrades the store in <paramref name="dataDir"/>.</summary>
+    /// <exception cref="StoreException">The directory or the file is unusable; the message says why.</exception>
+    public static ApplianceStore Open(string dataDir)
+    {
+        string path = System.IO.Path.Combine(dataDir, FileName);
+        LiteDatabase? db = null;
+        try
+        {
+            db = new LiteDatabase(new ConnectionString
+            {
+                Filename = path,
+                Connection = ConnectionType.Shared,
+            });
+            int version = SchemaUpgrader.Upgrade(db);
+            return new ApplianceStore(db, path, version);
+        }
+        catch (StoreException)
+        {
+            db?.Dispose();
+            throw;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A damaged file makes LiteDB throw whatever its reader tripped over (range, cast,
+            // format errors): all of them mean the same thing to the admin.
+            db?.Dispose();
+            throw new StoreException($"cannot open store {path}: {e.Message}", e);
+        }
+    }
+
+    public StoredConfig? ReadConfig()
+    {
+        var doc = _db.GetCollection(Collections.Config).FindById(Collections.CurrentConfig);
+        return doc is null ? null : ConfigMapping.FromDocument(doc);
+    }
+
+    /// <summary>
+    /// Read-modify-write of the configuration as one transaction: <paramref name="change"/> sees the
+    /// committed configuration (null on a fresh store) and returns the values to store, or null to
+    /// leave it unchanged. No other writer can interleave between the read and the write.
+    /// </summary>
+    public StoredConfig? UpdateConfig(Func<StoredConfig?, IReadOnlyDictionary<string, string>?> change) =>
+        InTransaction(() =>
+        {
+            var current = ReadConfig();
+            var values = change(current);
+            if (values is null) return current;
+            var next = new StoredConfig((current?.Generation ?? 0) + 1, values);
+            _db.GetCollection(Collections.Config).Upsert(ConfigMapping.ToDocument(next));
+            return next;
+        });
+
+    public UserRecord? FindUser(string name)
+    {
+        var doc = _db.GetCollection(Collections.Users).FindById(name);
+        return doc is null ? null : UserMapping.FromDocument(doc);
+    }
+
+    public IReadOnlyList<UserRecord> ListUsers() =>
+        _db.GetCollection(Collections.Users).FindAll()
+            .Select(UserMapping.FromDocument)
+            .OrderBy(u => u.Name, StringComparer.Ordinal)
+            .ToList();
+
+    /// <summary>Adds a user; false when the name is taken.</summary>
+    public bool AddUser(UserRecord user) =>
+        InTransaction(() =>
+        {
+            var users = _db.GetCollection(Collections.Users);
+            if (users.FindById(user.Name) is not null) return false;
+            users.Insert(UserMapping.ToDocument(user));
+            return true;
+        });
+
+    /// <summary>Replaces an existing user; false when there is none of that name.</summary>
+    public bool ReplaceUser(UserRecord user) =>
+        InTransaction(() => _db.GetCollection(Collections.Users).Update(UserMapping.ToDocument(user)));
+
+    public bool DeleteUser(string name) =>
+        InTransaction(() => _db.GetCollection(Collections.Users).Delete(name));
+
+    public AdminCredential? ReadAdmin()
+    {
+        var doc = _db.GetCollection(Collections.Meta).FindById(Collections.AdminDocument);
+        return doc is null ? null : AdminMapping.FromDocument(doc);
+    }
+
+    /// <summary>Sets the admin credential only if none exists (first-boot setup); false otherwise,
+    /// so two browsers racing through setup cannot overwrite each other.</summary>
+    public bool SetAdminIfUnset(AdminCredential admin) =>
+        InTransaction(() =>
+        {
+            var meta = _db.GetCollection(Collections.Meta);
+            if (meta.FindById(Collections.AdminDocument) is not null) return false;
+            meta.Insert(AdminMapping.ToDocument(admin));
+            return true;
+        });
+
+    public void ReplaceAdmin(AdminCredential admin) =>
+        InTransaction(() => _db.GetCollection(Collections.Meta).Upsert(AdminMapping.ToDocument(admin)));
+
+    /// <summary>Factory reset: users and admin credential gone and the configuration replaced by
+    /// <paramref name="defaults"/>, all in one transaction.</summary>
+    public void Reset(IReadOnlyDictionary<string, string> defaults) =>
+        InTransaction(() =>
+        {
+            _db.GetCollection(Collections.Users).DeleteAll();
+            _db.GetCollection(Collections.Meta).Delete(Collections.AdminDocument);
+            var config = _db.GetCollection(Collections.Config);
+            long generation = config.FindById(Collections.CurrentConfig) is { } doc ? doc["generation"].AsInt64 : 0;
+            config.Upsert(ConfigMapping.ToDocument(new StoredConfig(generation + 1, defaults)));
+            return true;
+        });
+
+    private T InTransaction<T>(Func<T> work)
+    {
+        try
+        {
+            if (!_db.BeginTrans())
+                throw new StoreException("store is busy with another transaction");
+            try
+            {
+                T result = work();
+                _db.Commit();
+                return result;
+            }
+            catch
+            {
+                _db.Rollback();
+                throw;
+            }
+        }
+        catch (LiteException e)
+        {
+            throw new StoreException($"store write failed, nothing was changed: {e.Message}", e);
+        }
+    }
+
+    public void Dispose() => _db.Dispose();
+}
