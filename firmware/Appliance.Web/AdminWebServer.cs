@@ -57,7 +57,7 @@ public sealed class AdminWebServer : IAsyncDisposable
         var assets = new EmbeddedAssets();
         new AdminApi(options.Admin, new LoginSessions(options.Time), new LoginThrottle(options.Time),
             options.Status, options.Log).Map(app);
-        app.MapGet("/{**path}", (HttpContext c) => ServeAsset(c, assets));
+        app.MapGet("/{**path}", c => ServeAsset(c, assets));
 
         await app.StartAsync(cancel);
         return new AdminWebServer(app, options.Endpoints.Select(e => $"http://{e}/").ToList());

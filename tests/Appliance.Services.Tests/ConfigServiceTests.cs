@@ -43,8 +43,8 @@ public class ConfigServiceTests
         using var store = ApplianceStore.Open(dir.Path);
         var service = new ConfigService(store, System.Security.Cryptography.RandomNumberGenerator.GetInt32);
         service.LoadOrInitialize();
-        // Moving the LAN alone would leave the default pool half in, half out: refused.
-        var refused = service.Apply(new Dictionary<string, string> { [ConfigSchema.LanAddress] = "192.168.8.1/25" });
+        // Shrinking the LAN to .224/27 alone would leave the default pool (.200-.249) half in: refused.
+        var refused = service.Apply(new Dictionary<string, string> { [ConfigSchema.LanAddress] = "192.168.8.225/27" });
         Assert.Contains(refused.Errors, e => e.Key == ConfigSchema.VpnPool);
         // Moving both together is one consistent change.
         var accepted = service.Apply(new Dictionary<string, string>
