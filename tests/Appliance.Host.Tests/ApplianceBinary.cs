@@ -23,7 +23,7 @@ public static class ApplianceBinary
 
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
-    public static Result Run(string? stdin, params string[] args)
+    public static Result RunWithInput(string? stdin, params string[] args)
     {
         using var p = Start(args, redirectIn: true);
         if (stdin is not null) p.StandardInput.Write(stdin);
@@ -34,7 +34,7 @@ public static class ApplianceBinary
         return new Result(p.ExitCode, stdout.Result, stderr.Result);
     }
 
-    public static Result Run(params string[] args) => Run(null, args);
+    public static Result Run(params string[] args) => RunWithInput(null, args);
 
     public static Process Start(string[] args, bool redirectIn = false)
     {

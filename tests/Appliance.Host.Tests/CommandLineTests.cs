@@ -102,18 +102,18 @@ public class CommandLineTests
         var noTty = Run("user", "add", "alice", "--data", dir.Path);
         Assert.Equal(2, noTty.ExitCode);
         Assert.Contains("--password-stdin", noTty.Stderr);
-        Assert.Equal(0, ApplianceBinary.Run("alice-secret-1\n", "user", "add", "alice", "--password-stdin", "--static-address", "192.168.8.77", "--data", dir.Path).ExitCode);
-        var dup = ApplianceBinary.Run("other-secret\n", "user", "add", "Alice", "--password-stdin", "--data", dir.Path);
+        Assert.Equal(0, ApplianceBinary.RunWithInput("alice-secret-1\n", "user", "add", "alice", "--password-stdin", "--static-address", "192.168.8.77", "--data", dir.Path).ExitCode);
+        var dup = ApplianceBinary.RunWithInput("other-secret\n", "user", "add", "Alice", "--password-stdin", "--data", dir.Path);
         Assert.Equal(2, dup.ExitCode);
         Assert.Contains("already exists", dup.Stderr);
-        var weak = ApplianceBinary.Run("short\n", "user", "add", "bob", "--password-stdin", "--data", dir.Path);
+        var weak = ApplianceBinary.RunWithInput("short\n", "user", "add", "bob", "--password-stdin", "--data", dir.Path);
         Assert.Equal(2, weak.ExitCode);
         Assert.Contains("password", weak.Stderr);
         var list = Run("user", "list", "--json", "--data", dir.Path);
         Assert.Contains("\"name\": \"alice\"", list.Stdout);
         Assert.Contains("\"staticAddress\": \"192.168.8.77\"", list.Stdout);
         Assert.DoesNotContain("alice-secret-1", list.Stdout);
-        Assert.Equal(0, ApplianceBinary.Run("alice-secret-2\n", "user", "passwd", "alice", "--password-stdin", "--data", dir.Path).ExitCode);
+        Assert.Equal(0, ApplianceBinary.RunWithInput("alice-secret-2\n", "user", "passwd", "alice", "--password-stdin", "--data", dir.Path).ExitCode);
         Assert.Equal(0, Run("user", "disable", "alice", "--data", dir.Path).ExitCode);
         Assert.Contains("no ", Run("user", "list", "--data", dir.Path).Stdout);
         Assert.Equal(0, Run("user", "del", "alice", "--data", dir.Path).ExitCode);
@@ -126,7 +126,7 @@ public class CommandLineTests
     {
         using var dir = new TempDir();
         string psk = Run("config", "get", "vpn.psk", "--data", dir.Path).Stdout;
-        ApplianceBinary.Run("alice-secret-1\n", "user", "add", "alice", "--password-stdin", "--data", dir.Path);
+        ApplianceBinary.RunWithInput("alice-secret-1\n", "user", "add", "alice", "--password-stdin", "--data", dir.Path);
         Assert.Equal(2, Run("factory-reset", "--data", dir.Path).ExitCode);
         Assert.Equal(psk, Run("config", "get", "vpn.psk", "--data", dir.Path).Stdout);
         Assert.Equal(0, Run("factory-reset", "--yes", "--data", dir.Path).ExitCode);

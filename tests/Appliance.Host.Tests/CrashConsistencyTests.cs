@@ -9,7 +9,7 @@ namespace Appliance.Host.Tests;
 /// </summary>
 public class CrashConsistencyTests
 {
-    private const int Rounds = 120;
+    private const int MinRounds = 100, MaxRounds = 500, WantedKillsInWrite = 5;
 
     private static Dictionary<string, string> Read(string dataDir, string file)
     {
@@ -31,26 +31,37 @@ public class CrashConsistencyTests
             ["vpn.dns"] = "10.9.0.1", ["vpn.security"] = "legacy", ["web.listen"] = "8099",
         };
         File.WriteAllText(dir.File("b.json"), JsonSerializer.Serialize(b));
+        // Kill moments are spread over the time one import takes here, so that they land in
+        // every phase: start-up, opening the store, writing the log, checkpointing.
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < 3; i++) ApplianceBinary.Run("config", "import", dir.File("a.json"), "--data", data);
+        int runtimeMs = Math.Max(10, (int)(clock.ElapsedMilliseconds / 3));
         var rng = new Random(20261123);
-        int killedMidway = 0, completed = 0;
-        var expected = a;
-        for (int round = 0; round < Rounds; round++)
+        int killedMidway = 0, completed = 0, killedInWrite = 0;
+        string writeAheadLog = System.IO.Path.Combine(data, "appliance-log.db");
+        int round = 0;
+        for (; round < MinRounds || (killedInWrite < WantedKillsInWrite && round < MaxRounds); round++)
         {
             var target = round % 2 == 0 ? b : a;
             using var p = ApplianceBinary.Start(["config", "import", dir.File(round % 2 == 0 ? "b.json" : "a.json"), "--data", data]);
-            Thread.Sleep(rng.Next(0, 45));
+            // Half the kills anywhere in the run, half in its last part, where the write happens.
+            Thread.Sleep(round % 4 < 2 ? rng.Next(0, runtimeMs + runtimeMs / 5) : rng.Next(runtimeMs / 2, runtimeMs + runtimeMs / 10));
             bool exited = p.HasExited;
             if (!exited) { p.Kill(); killedMidway++; } else completed++;
             p.WaitForExit();
+            // LiteDB's write-ahead log exists between a write's start and its checkpoint: a kill
+            // that leaves it behind interrupted the store mid-write.
+            if (!exited && File.Exists(writeAheadLog) && new FileInfo(writeAheadLog).Length > 0) killedInWrite++;
             var now = Read(data, dir.File("now.json"));
             bool isA = now.OrderBy(x => x.Key).SequenceEqual(a.OrderBy(x => x.Key));
             bool isB = now.OrderBy(x => x.Key).SequenceEqual(b.OrderBy(x => x.Key));
             Assert.True(isA || isB, $"round {round}: a mix of two configurations: {JsonSerializer.Serialize(now)}");
             if (exited) Assert.Equal(target, now);
-            expected = now;
         }
         // The test proves something only if many kills landed while the command ran.
-        Assert.True(killedMidway >= Rounds / 3, $"only {killedMidway} of {Rounds} kills landed mid-command");
-        Console.WriteLine($"kill -9 rounds: {Rounds}, killed mid-command: {killedMidway}, completed: {completed}");
+        Console.WriteLine($"kill -9 rounds: {round}, one import {runtimeMs} ms, killed mid-command: {killedMidway} " +
+            $"(of which during a store write: {killedInWrite}), completed: {completed}");
+        Assert.True(killedMidway >= round / 4, $"only {killedMidway} of {round} kills landed mid-command");
+        Assert.True(killedInWrite >= WantedKillsInWrite, $"only {killedInWrite} kills in {round} rounds interrupted a store write");
     }
 }
