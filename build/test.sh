@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Installs whatever is missing, builds, and runs every test suite of the appliance:
+#   unit     xunit tests of every layer, and host tests that drive the NativeAOT binary
+#   arm64    the board's binary under qemu-user: version and self-test
+#   sim      the simulation in network namespaces: web admin on LAN, not on WAN; clean stop
+#   lab      scenarios in a real Debian kernel under qemu (ESP, L2TP, PPP present)
+# Ends with one line 'N passed, N failed' summing them all; exits non-zero on any failure.
+# Run as root (namespaces, qemu's 9p export, apt-get).
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+[ "$(id -u)" = 0 ] || die "run as root: the tests create network namespaces and install packages"
+
+ensure_dotnet
+ensure_packages "${BUILD_PACKAGES[@]}" "${SIM_PACKAGES[@]}"
+mkdir -p "$REPO/out/test"
+total_passed=0 total_failed=0
+
+# Adds a suite's counts; a suite that printed no counts at all failed to run and counts as 1 failure.
+tally() {
+  local suite=$1 passed=$2 failed=$3
+  printf '%-8s %s passed, %s failed\n' "$suite:" "$passed" "$failed" >>"$REPO/out/test/summary.txt"
+  total_passed=$((total_passed + passed)); total_failed=$((total_failed + failed))
+}
+: >"$REPO/out/test/summary.txt"
+
+run_suite() {   # name, log file, command...; parses the last 'N passed, N failed' line it printed
+  local name=$1 logfile=$2; shift 2
+  log "suite $name"
+  local start=$SECONDS
+  "$@" 2>&1 | tee "$logfile"
+  local line; line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$logfile" | tail -n1)
+  if [ -z "$line" ]; then
+    echo "$name: no result (see $logfile)"; tally "$name" 0 1
+  else
+    local p f; p=$(grep -oE '[0-9]+ passed' <<<"$line" | grep -oE '[0-9]+'); f=$(grep -oE '[0-9]+ failed' <<<"$line" | grep -oE '[0-9]+')
+    tally "$name" "$p" "$f"
+  fi
+  log "suite $name took $((SECONDS - start)) s"
+}
+
+# --- build both targets first: the host tests, the sim and the lab use the x64 binary ---
+build_ok=1
+publish x64 || build_ok=0
+publish arm64 || build_ok=0
+[ $build_ok = 1 ] || tally build 0 1
+
+unit_tests() {
+  local out="$REPO/out/test/dotnet-test.log" p=0 f=0 line
+  dotnet test "$REPO/Appliance.sln" -c Release --nologo 2>&1 | tee "$out"
+  # One 'Passed!/Failed!  - Failed: N, Passed: N, ...' line per test assembly.
+  while read -r line; do
+    f=$((f + $(sed -E 's/.*Failed: *([0-9]+),.*/\1/' <<<"$line")))
+    p=$((p + $(sed -E 's/.*Passed: *([0-9]+),.*/\1/' <<<"$line")))
+  done < <(grep -E '^(Passed|Failed)! +- Failed: +[0-9]+, Passed: +[0-9]+' "$out")
+  local assemblies; assemblies=$(grep -cE '^(Passed|Failed)! +- Failed:' "$out")
+  if [ "$assemblies" -lt 7 ]; then echo "only $assemblies test assemblies reported (build failure?)"; f=$((f + 1)); fi
+  echo "unit: $p passed, $f failed"
+}
+run_suite unit "$REPO/out/test/unit.log" unit_tests
+run_suite arm64 "$REPO/out/test/arm64.log" "$REPO/build/smoke-arm64.sh"
+run_suite sim "$REPO/out/test/sim.log" env SKIP_PUBLISH=1 "$REPO/build/run-sim.sh" --check
+run_suite lab "$REPO/out/test/lab.log" env APPLIANCE_BIN="$REPO/out/linux-x64/appliance" "$REPO/tests/lab/run-scenario.sh" smoke
+
+echo
+cat "$REPO/out/test/summary.txt"
+echo "$total_passed passed, $total_failed failed"
+[ "$total_failed" = 0 ]
