@@ -102,6 +102,15 @@ public class ProbeTests
         finally { Directory.Delete(root, true); }
     }
 
+    [Theory]
+    [InlineData("processor\t: 0\nflags\t\t: fpu vme sse2 aes avx\n", true)]
+    [InlineData("processor\t: 0\nFeatures\t: fp asimd evtstrm aes pmull sha1 sha2 crc32\n", true)]
+    [InlineData("processor\t: 0\nFeatures\t: fp asimd evtstrm crc32\n", false)]
+    [InlineData("flags\t\t: fpu vaes_like aesx\n", false)]
+    [InlineData("", false)]
+    public void Cpu_aes_instructions_come_from_cpuinfo(string cpuinfo, bool expected) =>
+        Assert.Equal(expected, CpuInfo.HasAesInstructions(cpuinfo));
+
     [Fact]
     public void This_machines_kernel_has_no_esp_so_the_datapath_is_userspace_here()
     {

@@ -28,7 +28,7 @@ public sealed class PlatformProbe(string root = "/")
             modules.State("ppp_generic"),
             File.Exists(Resolve("dev/ppp")));
         var crypto = CryptoDriverReport.Build(ProcCryptoParser.Parse(ReadText("proc/crypto")));
-        bool cpuAes = System.Runtime.Intrinsics.X86.Aes.IsSupported || System.Runtime.Intrinsics.Arm.Aes.IsSupported;
+        bool cpuAes = CpuInfo.HasAesInstructions(ReadText("proc/cpuinfo"));
         return new PlatformReport(kernel, Datapath.Decide(kernel), crypto, cpuAes,
             RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant());
     }
