@@ -62,7 +62,13 @@ $('setup-form').addEventListener('submit', async (e) => {
   const password = $('setup-password').value;
   if (password !== $('setup-repeat').value) { $('setup-error').textContent = 'The two passwords differ.'; return; }
   const r = await api('POST', '/api/setup', { password });
-  if (r.status === 204) { $('setup-error').textContent = ''; await route(); return; }
+  if (r.status === 204) {
+    // Do not leave the new admin password in the hidden form for the life of the tab.
+    $('setup-password').value = $('setup-repeat').value = '';
+    $('setup-error').textContent = '';
+    await route();
+    return;
+  }
   $('setup-error').textContent = (r.data && r.data.error) || 'Setup failed (' + r.status + ').';
   if (r.status === 409) await route();
 });
