@@ -57,8 +57,15 @@ internal static class DaemonHost
             var endpoints = WebEndpoints.Resolve(config, WebEndpoints.LocalAddresses(), out var skipped);
             foreach (var s in skipped) log.Warn("web", "not listening", ("endpoint", s));
             IReadOnlyList<string> listening = [];
-            Func<StatusSnapshot> status = () => StatusBuilder.Build(platform, started, TimeProvider.System.GetUtcNow(),
-                station.Store.SchemaVersion, station.Store.ReadConfig()?.Generation ?? 0, listening);
+            IkeRunner? ike = null;
+            Func<StatusSnapshot> status = () =>
+            {
+                var c = ike?.Counters();
+                var vpn = c is { } v ? new VpnStatus(v.IkeSas, v.Established, v.ChildSas, v.EspPackets, v.Drops)
+                    : new VpnStatus(0, 0, 0, 0, new Dictionary<string, long>());
+                return StatusBuilder.Build(platform, started, TimeProvider.System.GetUtcNow(),
+                    station.Store.SchemaVersion, station.Store.ReadConfig()?.Generation ?? 0, listening, vpn);
+            };
 
             ControlServer control;
             try
@@ -66,7 +73,7 @@ internal static class DaemonHost
                 control = ControlServer.Start(ControlSocket.PathIn(dataDir), request => request.Verb switch
                 {
                     "status" => new ControlResponse(true, Status: status()),
-                    "reload" => Reload(station, log),
+                    "reload" => Reload(station, log, ike, platform),
                     _ => new ControlResponse(false, $"unknown verb '{request.Verb}'"),
                 }, log);
             }
@@ -94,6 +101,13 @@ internal static class DaemonHost
                     }
                 }
 
+                try { ike = IkeRunner.Start(config, platform, log, System.Net.IPAddress.Any); }
+                catch (System.Net.Sockets.SocketException e)
+                {
+                    if (web is not null) await web.DisposeAsync();
+                    return Refuse(log, $"cannot open the IKE ports UDP 500 and 4500: {e.Message}");
+                }
+                await using (ike)
                 await using (web)
                 {
                     var ready = TimeProvider.System.GetUtcNow();
@@ -111,10 +125,13 @@ internal static class DaemonHost
     }
 
     /// <summary>A management command changed the store: re-read and re-check the configuration.</summary>
-    private static ControlResponse Reload(Station station, Log log)
+    private static ControlResponse Reload(Station station, Log log, IkeRunner? ike, PlatformReport platform)
     {
-        var stored = station.Store.ReadConfig();
-        log.Info("daemon", "configuration reloaded", ("config_generation", stored?.Generation ?? 0));
+        ApplianceConfig config;
+        try { config = station.Config.LoadOrInitialize(); }
+        catch (ConfigInvalidException e) { return new ControlResponse(false, e.Message); }
+        ike?.Reconfigure(config, platform);
+        log.Info("daemon", "configuration reloaded", ("config_generation", config.Generation));
         return new ControlResponse(true);
     }
 

@@ -7,7 +7,7 @@ namespace Appliance.Host.Daemon;
 internal static class StatusBuilder
 {
     public static StatusSnapshot Build(PlatformReport platform, DateTimeOffset started, DateTimeOffset now,
-        int schemaVersion, long configGeneration, IReadOnlyList<string> webListening) =>
+        int schemaVersion, long configGeneration, IReadOnlyList<string> webListening, VpnStatus vpn) =>
         new(
             BuildInfo.Version,
             BuildInfo.Target,
@@ -21,5 +21,6 @@ internal static class StatusBuilder
             platform.Kernel.Release,
             schemaVersion,
             configGeneration,
-            webListening);
+            webListening,
+            vpn);
 }

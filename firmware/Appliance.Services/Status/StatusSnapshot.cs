@@ -13,7 +13,13 @@ public sealed record StatusSnapshot(
     string KernelRelease,
     int StoreSchemaVersion,
     long ConfigGeneration,
-    IReadOnlyList<string> WebListening);
+    IReadOnlyList<string> WebListening,
+    VpnStatus Vpn);
+
+/// <summary>The VPN layer's counters: IKE SAs (all, and established), ESP SA pairs, and the IKE
+/// datagrams dropped, by reason.</summary>
+public sealed record VpnStatus(int IkeSas, int EstablishedIkeSas, int EspSaPairs, long EspPacketsReceived,
+    IReadOnlyDictionary<string, long> IkeDrops);
 
 /// <summary>One ESP algorithm and the kernel driver that would serve it.</summary>
 public sealed record CryptoDriverStatus(string Algorithm, string Driver, string Acceleration, string Note);

@@ -88,6 +88,7 @@ internal sealed class AdminApi(AdminCredentials admin, LoginSessions sessions, L
     {
         sessions.Close(c.Request.Cookies[SessionCookie]);
         c.Response.Cookies.Delete(SessionCookie);
+        log.Info("web", "admin logged out", ("source", Source(c)));
         c.Response.StatusCode = StatusCodes.Status204NoContent;
         return Task.CompletedTask;
     }

@@ -1,0 +1,130 @@
+using System.Buffers.Binary;
+using System.Net;
+using Appliance.Protocols.Ike.Keys;
+using Appliance.Protocols.Ike.Wire;
+
+namespace Appliance.Protocols.Ike.Sa;
+
+/// <summary>
+/// The IKEv1 responder: routes each datagram to its SA by cookies, starts an SA on Main Mode
+/// message 1, limits half-open SAs per source and in total, expires the ones that stall, and
+/// counts every dropped datagram by reason. Input is (bytes, addresses, now); output is actions.
+/// </summary>
+public sealed class IkeResponder(IkeResponderOptions options) : IDisposable
+{
+    /// <summary>Options for SAs started from now on (a PSK change does not cut established ones).</summary>
+    public IkeResponderOptions Options { get; set; } = options;
+
+    private readonly Dictionary<(ulong Initiator, ulong Responder), IkeSa> _sas = [];
+    private readonly Dictionary<string, long> _drops = new(StringComparer.Ordinal);
+
+    public IReadOnlyDictionary<string, long> Drops => _drops;
+    public int SaCount => _sas.Count;
+    public int EstablishedCount => _sas.Values.Count(s => s.State == SaState.Established);
+
+    /// <summary>One IKE datagram (for 4500, without the non-ESP marker).</summary>
+    public List<IkeAction> Receive(ReadOnlySpan<byte> datagram, IPEndPoint from, IPEndPoint local, bool natTraversalPort, DateTimeOffset now)
+    {
+        var error = IsakmpHeader.TryDecode(datagram, out var header);
+        if (error != DecodeError.None) return Drop("header: " + error);
+        byte[] message = datagram[..(int)header.Length].ToArray();
+
+        if (header.ResponderCookie == 0)
+        {
+            if (header.Exchange == ExchangeType.Aggressive)
+                return Drop("aggressive mode", new IkeLog("warn",
+                    "aggressive mode refused: it exposes a hash of the pre-shared key to offline cracking",
+                    [("peer", from)]));
+            if (header.Exchange != ExchangeType.IdentityProtection || header.Flags != IsakmpFlags.None || header.MessageId != 0)
+                return Drop("not a main mode start");
+            // A retransmitted message 1 finds the SA it created and gets the same answer.
+            var existing = _sas.Values.FirstOrDefault(s => s.Cookies.Initiator == header.InitiatorCookie && s.Peer.Address.Equals(from.Address));
+            if (existing is not null) return existing.OnMessage(header, message, from, local, natTraversalPort);
+            return Start(header, message, from, local, now);
+        }
+        if (!_sas.TryGetValue((header.InitiatorCookie, header.ResponderCookie), out var sa))
+            return Drop("unknown cookies");
+        if (!sa.Peer.Address.Equals(from.Address) && sa.State != SaState.Established)
+            return Drop("cookies from another address");
+        var actions = sa.OnMessage(header, message, from, local, natTraversalPort);
+        foreach (var contact in actions.OfType<IkeInitialContact>().ToList())
+            actions.AddRange(RemoveOlder(contact, sa));
+        if (sa.State == SaState.Dead) Remove(sa);
+        return actions;
+    }
+
+    private List<IkeAction> Start(IsakmpHeader header, byte[] message, IPEndPoint from, IPEndPoint local, DateTimeOffset now)
+    {
+        int halfOpen = _sas.Values.Count(s => s.State is SaState.AwaitingKeyExchange or SaState.AwaitingIdentity);
+        if (halfOpen >= Options.MaxHalfOpenTotal) return Drop("half-open limit");
+        if (_sas.Values.Count(s => s.State is SaState.AwaitingKeyExchange or SaState.AwaitingIdentity && s.Peer.Address.Equals(from.Address)) >= Options.MaxHalfOpenPerPeer)
+            return Drop("half-open limit per peer");
+        var chainError = PayloadCodec.TryDecodeChain(header.NextPayload, message.AsSpan(IsakmpHeader.Size), false, out var payloads);
+        if (chainError != DecodeError.None) return Drop("payloads: " + chainError);
+        Span<byte> cookie = stackalloc byte[8];
+        ulong responderCookie;
+        do { Options.Random.Fill(cookie); responderCookie = BinaryPrimitives.ReadUInt64BigEndian(cookie); }
+        while (responderCookie == 0 || _sas.ContainsKey((header.InitiatorCookie, responderCookie)));
+        var sa = new IkeSa(new Cookies(header.InitiatorCookie, responderCookie), from, local, Options, now);
+        var actions = sa.OnFirstMessage(header, payloads, message.AsSpan(IsakmpHeader.Size), message);
+        if (sa.State == SaState.Dead) sa.Dispose();
+        else _sas[(header.InitiatorCookie, responderCookie)] = sa;
+        return actions;
+    }
+
+    /// <summary>Expires half-open SAs that stalled; call it every few seconds.</summary>
+    public List<IkeAction> Tick(DateTimeOffset now)
+    {
+        var actions = new List<IkeAction>();
+        foreach (var sa in _sas.Values.Where(s => s.State is SaState.AwaitingKeyExchange or SaState.AwaitingIdentity
+                     && now - s.Created > Options.HalfOpenTimeout).ToList())
+        {
+            actions.Add(new IkeLog("debug", "half-open IKE SA expired", [("peer", sa.Peer)]));
+            Remove(sa);
+        }
+        return actions;
+    }
+
+    /// <summary>Deletes every established SA (shutdown, PSK change), telling the peers.</summary>
+    public List<IkeAction> DeleteAll(string reason)
+    {
+        var actions = new List<IkeAction>();
+        foreach (var sa in _sas.Values.ToList())
+        {
+            actions.AddRange(sa.Delete(reason));
+            Remove(sa);
+        }
+        return actions;
+    }
+
+    private List<IkeAction> RemoveOlder(IkeInitialContact contact, IkeSa keep)
+    {
+        var actions = new List<IkeAction>();
+        foreach (var old in _sas.Values.Where(s => s != keep && s.Peer.Address.Equals(contact.PeerAddress)
+                     && s.PeerIdentity is { } id && id.AsSpan().SequenceEqual(contact.PeerIdentity)).ToList())
+        {
+            foreach (var c in old.Children) actions.Add(new RemoveChildSa(c.InboundSpi, c.OutboundSpi, "INITIAL-CONTACT from the peer"));
+            actions.Add(new IkeLog("info", "older IKE SA of the peer removed (INITIAL-CONTACT)", [("peer", old.Peer)]));
+            Remove(old);
+        }
+        return actions;
+    }
+
+    private void Remove(IkeSa sa)
+    {
+        _sas.Remove((sa.Cookies.Initiator, sa.Cookies.Responder));
+        sa.Dispose();
+    }
+
+    private List<IkeAction> Drop(string reason, IkeLog? log = null)
+    {
+        _drops[reason] = _drops.GetValueOrDefault(reason) + 1;
+        return log is null ? [] : [log];
+    }
+
+    public void Dispose()
+    {
+        foreach (var sa in _sas.Values) sa.Dispose();
+        _sas.Clear();
+    }
+}
