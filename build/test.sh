@@ -3,6 +3,8 @@
 #   unit     xunit tests of every layer, and host tests that drive the NativeAOT binary
 #   arm64    the board's binary under qemu-user: version and self-test
 #   sim      the simulation in network namespaces: web admin on LAN, not on WAN; clean stop
+#   interop  real peers against our IKE responder: strongSwan's charon (Main Mode, Quick Mode,
+#            wrong PSK, NAT) and ike-scan with each client's proposal list per security level
 #   browser  the web admin in Chromium (playwright-core): first boot, login, status, logout
 #   lab      scenarios in a real Debian kernel under qemu (ESP, L2TP, PPP present)
 # Ends with one line 'N passed, N failed' summing them all; exits non-zero on any failure.
@@ -62,6 +64,7 @@ unit_tests() {
 run_suite unit "$REPO/out/test/unit.log" unit_tests
 run_suite arm64 "$REPO/out/test/arm64.log" "$REPO/build/smoke-arm64.sh"
 run_suite sim "$REPO/out/test/sim.log" env SKIP_PUBLISH=1 "$REPO/build/run-sim.sh" --check
+run_suite interop "$REPO/out/test/interop.log" env APPLIANCE_BIN="$REPO/out/linux-x64/appliance" "$REPO/tests/interop/run.sh" --target appliance
 run_suite browser "$REPO/out/test/browser.log" env APPLIANCE_BIN="$REPO/out/linux-x64/appliance" "$REPO/build/browser-test.sh"
 run_suite lab "$REPO/out/test/lab.log" env APPLIANCE_BIN="$REPO/out/linux-x64/appliance" "$REPO/tests/lab/run-scenario.sh" smoke
 

@@ -59,14 +59,14 @@ public sealed class IkeResponder(IkeResponderOptions options) : IDisposable
         if (halfOpen >= Options.MaxHalfOpenTotal) return Drop("half-open limit");
         if (_sas.Values.Count(s => s.State is SaState.AwaitingKeyExchange or SaState.AwaitingIdentity && s.Peer.Address.Equals(from.Address)) >= Options.MaxHalfOpenPerPeer)
             return Drop("half-open limit per peer");
-        var chainError = PayloadCodec.TryDecodeChain(header.NextPayload, message.AsSpan(IsakmpHeader.Size), false, out var payloads);
+        var chainError = PayloadCodec.TryDecodeChain(header.NextPayload, message.AsSpan(IsakmpHeader.Size), false, out var payloads, out var extents);
         if (chainError != DecodeError.None) return Drop("payloads: " + chainError);
         Span<byte> cookie = stackalloc byte[8];
         ulong responderCookie;
         do { Options.Random.Fill(cookie); responderCookie = BinaryPrimitives.ReadUInt64BigEndian(cookie); }
         while (responderCookie == 0 || _sas.ContainsKey((header.InitiatorCookie, responderCookie)));
         var sa = new IkeSa(new Cookies(header.InitiatorCookie, responderCookie), from, local, Options, now);
-        var actions = sa.OnFirstMessage(header, payloads, message.AsSpan(IsakmpHeader.Size), message);
+        var actions = sa.OnFirstMessage(header, payloads, extents, message.AsSpan(IsakmpHeader.Size), message);
         if (sa.State == SaState.Dead) sa.Dispose();
         else _sas[(header.InitiatorCookie, responderCookie)] = sa;
         return actions;

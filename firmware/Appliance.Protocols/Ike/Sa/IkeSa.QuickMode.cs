@@ -34,19 +34,18 @@ internal sealed partial class IkeSa
         }
         if (qm.Done) return;
         var plain = _cipher!.Decrypt(ref qm.Iv, message.AsSpan(IsakmpHeader.Size, (int)header.Length - IsakmpHeader.Size));
-        if (plain is null || PayloadCodec.TryDecodeChain(header.NextPayload, plain, true, out var payloads) != DecodeError.None
+        if (plain is null || PayloadCodec.TryDecodeChain(header.NextPayload, plain, true, out var payloads, out var extents) != DecodeError.None
             || payloads.Count == 0 || payloads[0] is not HashPayload hash)
         {
             actions.Add(Log("debug", "malformed quick mode message dropped"));
             return;
         }
-        if (qm.NonceR.Length == 0) OnQuickModeFirst(header, plain, payloads, hash, qm, actions);
+        if (qm.NonceR.Length == 0) OnQuickModeFirst(ChainBytes.AfterFirst(plain, extents), payloads, hash, qm, actions);
         else OnQuickModeThird(hash, qm, actions);
     }
 
-    private void OnQuickModeFirst(IsakmpHeader header, byte[] plain, List<Payload> payloads, HashPayload hash, QuickMode qm, List<IkeAction> actions)
+    private void OnQuickModeFirst(byte[] rest, List<Payload> payloads, HashPayload hash, QuickMode qm, List<IkeAction> actions)
     {
-        byte[] rest = RawChain.AfterFirst(header.NextPayload, plain);
         if (!CryptographicOperations.FixedTimeEquals(Phase2Keys.Hash1(Prf, _keys!.SkeyIdA, qm.MessageId, rest), hash.Data))
         {
             actions.Add(Log("warn", "quick mode HASH(1) mismatch; dropped", ("peer", Peer)));
@@ -157,13 +156,13 @@ internal sealed partial class IkeSa
     {
         byte[] iv = Phase1Iv.ForExchange(Prf, _lastPhase1Block, header.MessageId, Chosen!.BlockSize);
         var plain = _cipher!.Decrypt(ref iv, message.AsSpan(IsakmpHeader.Size, (int)header.Length - IsakmpHeader.Size));
-        if (plain is null || PayloadCodec.TryDecodeChain(header.NextPayload, plain, true, out var payloads) != DecodeError.None
+        if (plain is null || PayloadCodec.TryDecodeChain(header.NextPayload, plain, true, out var payloads, out var extents) != DecodeError.None
             || payloads.Count < 2 || payloads[0] is not HashPayload hash)
         {
             actions.Add(Log("debug", "malformed informational message dropped"));
             return;
         }
-        byte[] expected = Phase2Keys.InformationalHash(Prf, _keys!.SkeyIdA, header.MessageId, RawChain.AfterFirst(header.NextPayload, plain));
+        byte[] expected = Phase2Keys.InformationalHash(Prf, _keys!.SkeyIdA, header.MessageId, ChainBytes.AfterFirst(plain, extents));
         if (!CryptographicOperations.FixedTimeEquals(expected, hash.Data))
         {
             actions.Add(Log("warn", "informational HASH mismatch; dropped", ("peer", Peer)));

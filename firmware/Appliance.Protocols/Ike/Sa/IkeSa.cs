@@ -46,6 +46,8 @@ internal sealed partial class IkeSa : IDisposable
     public byte[]? PeerIdentity { get; private set; }
     public Phase1Proposal? Chosen { get; private set; }
 
+    private byte[] _natTVendorId = [];
+
     // Main Mode material.
     private byte[] _saInitiatorBody = [];
     private IDiffieHellman? _dh;
@@ -67,7 +69,7 @@ internal sealed partial class IkeSa : IDisposable
     private IkePrf Prf => _prf;
 
     /// <summary>Main Mode message 1: choose a transform, answer with it and our vendor IDs.</summary>
-    public List<IkeAction> OnFirstMessage(IsakmpHeader header, List<Payload> payloads, ReadOnlySpan<byte> chain, byte[] wholeMessage)
+    public List<IkeAction> OnFirstMessage(IsakmpHeader header, List<Payload> payloads, List<Range> extents, ReadOnlySpan<byte> chain, byte[] wholeMessage)
     {
         var actions = new List<IkeAction>();
         var sa = payloads.OfType<SecurityAssociationPayload>().FirstOrDefault();
@@ -75,10 +77,15 @@ internal sealed partial class IkeSa : IDisposable
             return Fail(actions, "Main Mode without an IPsec SA payload");
         foreach (var vid in payloads.OfType<VendorIdPayload>())
         {
-            if (VendorIds.Is(vid.Data, VendorIds.NatTRfc3947)) NatT = NatTVersion.Rfc3947;
-            else if ((VendorIds.Is(vid.Data, VendorIds.NatTDraft03)) && NatT < NatTVersion.Draft03) NatT = NatTVersion.Draft03;
-            else if ((VendorIds.Is(vid.Data, VendorIds.NatTDraft02) || VendorIds.Is(vid.Data, VendorIds.NatTDraft02N)) && NatT < NatTVersion.Draft02) NatT = NatTVersion.Draft02;
-            else if (VendorIds.Is(vid.Data, VendorIds.Dpd)) PeerDoesDpd = true;
+            switch (KnownVendorIds.Identify(vid.Data))
+            {
+                // The best dialect both speak; we answer with the very vendor ID the peer sent.
+                case KnownVendor.NatTraversalRfc3947: NatT = NatTVersion.Rfc3947; _natTVendorId = vid.Data; break;
+                case KnownVendor.NatTraversalDraft03 when NatT < NatTVersion.Draft03: NatT = NatTVersion.Draft03; _natTVendorId = vid.Data; break;
+                case KnownVendor.NatTraversalDraft02 or KnownVendor.NatTraversalDraft02Newline when NatT < NatTVersion.Draft02:
+                    NatT = NatTVersion.Draft02; _natTVendorId = vid.Data; break;
+                case KnownVendor.DeadPeerDetection: PeerDoesDpd = true; break;
+            }
         }
         Proposal? chosenProposal = null;
         Transform? chosenTransform = null;
@@ -106,20 +113,15 @@ internal sealed partial class IkeSa : IDisposable
             return actions;
         }
         _prf = new IkePrf(Chosen.Hash);
-        _saInitiatorBody = RawChain.Body(header.NextPayload, chain, PayloadType.SecurityAssociation) ?? [];
+        _saInitiatorBody = ChainBytes.Body(chain, extents[payloads.IndexOf(sa)]);
 
         var reply = new List<Payload>
         {
             new SecurityAssociationPayload(sa.Doi, sa.Situation,
                 [new Proposal(chosenProposal!.Number, ProtocolId.Isakmp, [], [chosenTransform!])]),
         };
-        if (NatT != NatTVersion.None) reply.Add(new VendorIdPayload(NatT switch
-        {
-            NatTVersion.Rfc3947 => VendorIds.NatTRfc3947,
-            NatTVersion.Draft03 => VendorIds.NatTDraft03,
-            _ => VendorIds.NatTDraft02N,
-        }));
-        reply.Add(new VendorIdPayload(VendorIds.Dpd));
+        if (NatT != NatTVersion.None) reply.Add(new VendorIdPayload(_natTVendorId));
+        reply.Add(new VendorIdPayload(KnownVendorIds.DeadPeerDetection.ToArray()));
         actions.Add(Log("info", "phase 1 proposal chosen", ("proposal", Chosen), ("nat_t", NatT), ("dpd", PeerDoesDpd)));
         Answer(actions, wholeMessage, ReplyHeader(header, ExchangeType.IdentityProtection, 0, IsakmpFlags.None), reply, natPort: false);
         return actions;
@@ -222,26 +224,29 @@ internal sealed partial class IkeSa : IDisposable
 
     private void OnIdentity(IsakmpHeader header, byte[] message, List<IkeAction> actions)
     {
-        byte[] ivBefore = _iv;
         var plain = _cipher!.Decrypt(ref _iv, message.AsSpan(IsakmpHeader.Size, (int)header.Length - IsakmpHeader.Size));
         List<Payload>? payloads = null;
-        if (plain is not null && PayloadCodec.TryDecodeChain(header.NextPayload, plain, true, out var decoded) == DecodeError.None)
+        List<Range> extents = [];
+        if (plain is not null && PayloadCodec.TryDecodeChain(header.NextPayload, plain, true, out var decoded, out extents) == DecodeError.None)
             payloads = decoded;
         var id = payloads?.OfType<IdentificationPayload>().FirstOrDefault();
         var hash = payloads?.OfType<HashPayload>().FirstOrDefault();
         bool authentic = false;
         if (id is not null && hash is not null)
         {
-            byte[] idBody = RawChain.Body(header.NextPayload, plain, PayloadType.Identification)!;
+            byte[] idBody = ChainBytes.Body(plain, extents[payloads!.IndexOf(id)]);
             byte[] expected = _keys!.HashInitiator(_gxi, _gxr, Cookies, _saInitiatorBody, idBody);
             authentic = CryptographicOperations.FixedTimeEquals(expected, hash.Data);
         }
         if (!authentic)
         {
             // Decrypting under a key derived from a different PSK yields garbage or a wrong hash:
-            // both mean the same to the admin. No state is kept.
-            _iv = ivBefore;
+            // both mean the same to the admin. The peer is told (encrypted under our key, as it
+            // must be after MM4), so its user sees "IKE failed" at once instead of a time-out
+            // that Windows reports as error 809, blocked ports. No state is kept.
             actions.Add(Log("warn", "pre-shared key mismatch", ("peer", Peer)));
+            _lastPhase1Block = _iv;
+            SendInformational(actions, 24 /* AUTHENTICATION-FAILED */, ProtocolId.Isakmp, []);
             State = SaState.Dead;
             return;
         }
