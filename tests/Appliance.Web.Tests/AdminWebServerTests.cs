@@ -23,7 +23,7 @@ public sealed class AdminWebServerTests : IAsyncLifetime
         _store = ApplianceStore.Open(_dir);
         int port = FreePort();
         var status = new StatusSnapshot("1.2.3", "linux-x64", DateTimeOffset.UnixEpoch, 5, "userspace", ["no esp4"], [],
-            true, "6.1.0", 1, 7, [], new VpnStatus(0, 0, 0, 0, new Dictionary<string, long>()));
+            true, "6.1.0", 1, 7, [], new VpnStatus(0, 0, 0, 0, 0, 0, new Dictionary<string, long>()));
         _server = await AdminWebServer.StartAsync(new AdminWebOptions([new IPEndPoint(IPAddress.Loopback, port)],
             new AdminCredentials(_store, TimeProvider.System), () => status, new Log(_log, TimeProvider.System),
             TimeProvider.System), CancellationToken.None);

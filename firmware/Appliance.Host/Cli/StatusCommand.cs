@@ -42,9 +42,10 @@ internal static class StatusCommand
         foreach (var c in s.CryptoDrivers)
             Console.WriteLine($"crypto        {c.Algorithm,-14} {c.Acceleration,-9} {c.Driver}{(c.Note.Length > 0 ? $" ({c.Note})" : "")}");
         Console.WriteLine($"web admin     {(s.WebListening.Count == 0 ? "not listening" : string.Join(" ", s.WebListening))}");
-        Console.WriteLine($"vpn           {s.Vpn.EstablishedIkeSas} IKE SAs established ({s.Vpn.IkeSas} in all), {s.Vpn.EspSaPairs} ESP SA pairs, {s.Vpn.EspPacketsReceived} ESP packets in");
-        if (s.Vpn.IkeDrops.Count > 0)
-            Console.WriteLine($"ike drops     {string.Join(", ", s.Vpn.IkeDrops.Select(d => $"{d.Key}: {d.Value}"))}");
+        Console.WriteLine($"vpn           {s.Vpn.EstablishedIkeSas} IKE SAs established ({s.Vpn.IkeSas} in all), {s.Vpn.EspSaPairs} ESP SA pairs");
+        Console.WriteLine($"esp           {s.Vpn.EspPacketsReceived} packets in, {s.Vpn.EspPacketsDecrypted} decrypted, {s.Vpn.L2tpDatagramsThroughEsp} L2TP datagrams through an SA");
+        if (s.Vpn.Drops.Count > 0)
+            Console.WriteLine($"drops         {string.Join(", ", s.Vpn.Drops.Select(d => $"{d.Key}: {d.Value}"))}");
         Console.WriteLine($"store         schema {s.StoreSchemaVersion}, configuration generation {s.ConfigGeneration}");
         return ExitCodes.Ok;
     }

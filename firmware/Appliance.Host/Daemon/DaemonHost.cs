@@ -43,12 +43,22 @@ internal static class DaemonHost
                 ("config_generation", config.Generation), ("users", station.Users.List().Count));
 
             var platform = new PlatformProbe().Run();
+            switch (config.Values[ConfigSchema.VpnDatapath])
+            {
+                case "userspace":
+                    platform = platform with { Datapath = new Datapath(DatapathKind.Userspace, ["vpn.datapath = userspace"]) };
+                    break;
+                case "kernel" when platform.Datapath.Kind != DatapathKind.Kernel:
+                    return Refuse(log, "vpn.datapath is 'kernel' but this kernel lacks: " + string.Join("; ", platform.Datapath.Reasons));
+            }
             log.Info("platform", "datapath chosen", ("datapath", platform.Datapath.Kind.ToString().ToLowerInvariant()),
                 ("kernel", platform.Kernel.Release), ("why", string.Join("; ", platform.Datapath.Reasons)));
             foreach (var d in platform.CryptoDrivers)
                 log.Info("platform", "crypto driver", ("algorithm", d.Algorithm), ("driver", d.Driver),
                     ("acceleration", d.Acceleration.ToString().ToLowerInvariant()), ("note", d.Note));
             log.Info("platform", "cpu", ("arch", platform.Architecture), ("aes_instructions", platform.CpuAesInstructions));
+            if (platform.Datapath.Kind == DatapathKind.Kernel)
+                log.Warn("platform", "kernel ESP through XFRM is not wired yet: ESP is handled in userspace (UDP 4500)");
 
             using var stop = new CancellationTokenSource();
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
@@ -60,9 +70,7 @@ internal static class DaemonHost
             IkeRunner? ike = null;
             Func<StatusSnapshot> status = () =>
             {
-                var c = ike?.Counters();
-                var vpn = c is { } v ? new VpnStatus(v.IkeSas, v.Established, v.ChildSas, v.EspPackets, v.Drops)
-                    : new VpnStatus(0, 0, 0, 0, new Dictionary<string, long>());
+                var vpn = ike?.Counters() ?? new VpnStatus(0, 0, 0, 0, 0, 0, new Dictionary<string, long>());
                 return StatusBuilder.Build(platform, started, TimeProvider.System.GetUtcNow(),
                     station.Store.SchemaVersion, station.Store.ReadConfig()?.Generation ?? 0, listening, vpn);
             };

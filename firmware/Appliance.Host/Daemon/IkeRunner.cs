@@ -1,10 +1,12 @@
 using System.Net;
 using Appliance.Platform.Linux.Probe;
 using Appliance.Platform.Linux.Udp;
+using Appliance.Protocols.Esp;
 using Appliance.Protocols.Ike.Policy;
 using Appliance.Protocols.Ike.Sa;
 using Appliance.Services.Config;
 using Appliance.Services.Logging;
+using Appliance.Services.Status;
 
 namespace Appliance.Host.Daemon;
 
@@ -22,8 +24,7 @@ internal sealed class IkeRunner : IAsyncDisposable
     private readonly Task _loop;
     private readonly object _gate = new();
     private IkeResponder _responder;
-    private readonly Dictionary<uint, ChildSaKeys> _children = [];
-    private long _espPackets;
+    private readonly UserspaceEsp _esp = new();
 
     private IkeRunner(IkeSockets sockets, IkeResponder responder, Log log)
     {
@@ -52,7 +53,7 @@ internal sealed class IkeRunner : IAsyncDisposable
         {
             // The userspace datapath uses OpenSSL, fast wherever the CPU has AES instructions.
             EspCipher.AesGcm16 => kernel ? Fast("gcm(aes)") : platform.CpuAesInstructions,
-            EspCipher.AesCbc => kernel ? Fast("cbc(aes)") && (p.Integrity != EspIntegrity.HmacSha256 || Fast("hmac(sha256)")) : platform.CpuAesInstructions,
+            EspCipher.AesCbc => kernel ? Fast("cbc(aes)") && (p.Integrity != EspIntegrity.HmacSha256_128 || Fast("hmac(sha256)")) : platform.CpuAesInstructions,
             _ => false,
         };
         return new IkeResponderOptions
@@ -68,10 +69,15 @@ internal sealed class IkeRunner : IAsyncDisposable
         lock (_gate) _responder.Options = Options(config, platform);
     }
 
-    public (int IkeSas, int Established, int ChildSas, long EspPackets, IReadOnlyDictionary<string, long> Drops) Counters()
+    public VpnStatus Counters()
     {
-        lock (_gate) return (_responder.SaCount, _responder.EstablishedCount, _children.Count, Interlocked.Read(ref _espPackets),
-            new Dictionary<string, long>(_responder.Drops));
+        lock (_gate)
+        {
+            var drops = new Dictionary<string, long>(_responder.Drops);
+            foreach (var (reason, count) in _esp.Drops) drops["esp: " + reason] = count;
+            return new VpnStatus(_responder.SaCount, _responder.EstablishedCount, _esp.SaPairs, _esp.PacketsReceived,
+                _esp.PacketsDecrypted, _esp.L2tpDatagrams, drops);
+        }
     }
 
     private async Task RunAsync()
@@ -99,8 +105,7 @@ internal sealed class IkeRunner : IAsyncDisposable
                 {
                     if (datagram.IsEsp)
                     {
-                        // The userspace ESP datapath takes these over with the L2TP issue.
-                        Interlocked.Increment(ref _espPackets);
+                        lock (_gate) _esp.Receive(datagram.Data);
                         continue;
                     }
                     List<IkeAction> actions;
@@ -135,10 +140,10 @@ internal sealed class IkeRunner : IAsyncDisposable
                     _log.Write(l.Level switch { "debug" => LogLevel.Debug, "warn" => LogLevel.Warn, "error" => LogLevel.Error, _ => LogLevel.Info }, "ike", l.Message, l.Fields);
                     break;
                 case InstallChildSa install:
-                    lock (_gate) _children[install.Child.InboundSpi] = install.Child;
+                    lock (_gate) _esp.Install(install.Child);
                     break;
                 case RemoveChildSa remove:
-                    lock (_gate) _children.Remove(remove.InboundSpi);
+                    lock (_gate) _esp.Remove(remove.InboundSpi);
                     break;
             }
         }
@@ -152,7 +157,7 @@ internal sealed class IkeRunner : IAsyncDisposable
         _stop.Cancel();
         try { await _loop; } catch (OperationCanceledException) { }
         await _sockets.DisposeAsync();
-        lock (_gate) _responder.Dispose();
+        lock (_gate) { _responder.Dispose(); _esp.Dispose(); }
         _stop.Dispose();
     }
 }

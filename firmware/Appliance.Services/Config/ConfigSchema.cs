@@ -14,6 +14,7 @@ public static class ConfigSchema
     public const string VpnDns = "vpn.dns";
     public const string VpnSecurity = "vpn.security";
     public const string WebListen = "web.listen";
+    public const string VpnDatapath = "vpn.datapath";
 
     public static readonly IReadOnlyList<ConfigKey> Keys =
     [
@@ -32,6 +33,9 @@ public static class ConfigSchema
         new(VpnSecurity, "which algorithms clients may use: modern, compatible or legacy", false,
             v => v is "modern" or "compatible" or "legacy" ? null : "must be one of: modern, compatible, legacy",
             _ => "compatible"),
+        new(VpnDatapath, "where ESP runs: auto (the kernel when it has esp4, L2TP and PPP), kernel, or userspace", false,
+            v => v is "auto" or "kernel" or "userspace" ? null : "must be one of: auto, kernel, userspace",
+            _ => "auto"),
         new(WebListen, "where the web admin listens: PORT (LAN and loopback), lan:PORT, loopback:PORT, 127.x.x.x:PORT", false,
             v => ListenEndpoint.TryParseList(v, out _), _ => "80"),
     ];

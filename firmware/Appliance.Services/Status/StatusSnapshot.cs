@@ -16,10 +16,11 @@ public sealed record StatusSnapshot(
     IReadOnlyList<string> WebListening,
     VpnStatus Vpn);
 
-/// <summary>The VPN layer's counters: IKE SAs (all, and established), ESP SA pairs, and the IKE
-/// datagrams dropped, by reason.</summary>
+/// <summary>The VPN layer's counters: IKE SAs (all, and established), ESP SA pairs, ESP packets
+/// received and decrypted, L2TP datagrams that arrived through an SA, and what was dropped, by
+/// reason.</summary>
 public sealed record VpnStatus(int IkeSas, int EstablishedIkeSas, int EspSaPairs, long EspPacketsReceived,
-    IReadOnlyDictionary<string, long> IkeDrops);
+    long EspPacketsDecrypted, long L2tpDatagramsThroughEsp, IReadOnlyDictionary<string, long> Drops);
 
 /// <summary>One ESP algorithm and the kernel driver that would serve it.</summary>
 public sealed record CryptoDriverStatus(string Algorithm, string Driver, string Acceleration, string Note);

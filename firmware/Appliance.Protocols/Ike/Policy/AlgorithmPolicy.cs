@@ -1,4 +1,5 @@
 using Appliance.Protocols.Crypto;
+using Appliance.Protocols.Esp;
 
 namespace Appliance.Protocols.Ike.Policy;
 
@@ -26,14 +27,14 @@ public sealed class AlgorithmPolicy(SecurityLevel level, Func<EspProposal, bool>
 
     public bool Accepts(EspProposal p)
     {
-        if (p.Cipher != EspCipher.TripleDes && p.KeyBits is not (128 or 192 or 256)) return false;
-        if (p.Cipher == EspCipher.AesGcm16 ? p.Integrity != EspIntegrity.None : p.Integrity == EspIntegrity.None) return false;
+        // EspTransform already refuses impossible combinations (CBC without HMAC, GCM with one).
         if (p.PfsGroup is { } g && !DiffieHellmanGroups.IsSupported(g)) return false;
         return Level switch
         {
-            SecurityLevel.Modern => p.Cipher != EspCipher.TripleDes && p.Integrity is EspIntegrity.None or EspIntegrity.HmacSha256
+            SecurityLevel.Modern => p.Cipher != EspCipher.TripleDesCbc
+                && p.Integrity is EspIntegrity.None or EspIntegrity.HmacSha256_128 or EspIntegrity.HmacSha384_192 or EspIntegrity.HmacSha512_256
                 && p.PfsGroup is null or 14 or 15 or 16 or 19 or 20,
-            SecurityLevel.Compatible => p.Integrity != EspIntegrity.HmacMd5,
+            SecurityLevel.Compatible => p.Integrity != EspIntegrity.HmacMd5_96,
             _ => true,
         };
     }

@@ -1,4 +1,5 @@
 using Appliance.Protocols.Crypto;
+using Appliance.Protocols.Esp;
 using Appliance.Protocols.Ike.Policy;
 using Appliance.Protocols.Ike.Wire;
 
@@ -48,9 +49,9 @@ internal static class ProposalReader
 
     public static EspProposal? Esp(Transform t)
     {
-        EspCipher? cipher = t.TransformId switch { Esp3Des => EspCipher.TripleDes, EspAesCbc => EspCipher.AesCbc, EspAesGcm16 => EspCipher.AesGcm16, _ => null };
+        EspCipher? cipher = t.TransformId switch { Esp3Des => EspCipher.TripleDesCbc, EspAesCbc => EspCipher.AesCbc, EspAesGcm16 => EspCipher.AesGcm16, _ => null };
         if (cipher is null) return null;
-        int keyBits = cipher == EspCipher.TripleDes ? 192 : 0;
+        int keyBits = cipher == EspCipher.TripleDesCbc ? 192 : 0;
         var integrity = EspIntegrity.None;
         ushort encapsulation = 0, lifeType = 1;
         uint? seconds = null, kilobytes = null;
@@ -68,14 +69,17 @@ internal static class ProposalReader
                 case P2Group: group = (int)v; break;
                 case P2Encapsulation: encapsulation = (ushort)v; break;
                 case P2Auth:
-                    integrity = v switch { 1 => EspIntegrity.HmacMd5, 2 => EspIntegrity.HmacSha1, 5 => EspIntegrity.HmacSha256, _ => (EspIntegrity)(-1) };
-                    if ((int)integrity < 0) return null;
+                    EspIntegrity? known = v switch { 1 => EspIntegrity.HmacMd5_96, 2 => EspIntegrity.HmacSha1_96, 5 => EspIntegrity.HmacSha256_128, _ => null };
+                    if (known is null) return null;
+                    integrity = known.Value;
                     break;
                 case P2KeyLength: keyBits = (int)v; break;
                 default: return null; // an IPsec attribute we do not know changes the SA's meaning
             }
         }
-        if (cipher != EspCipher.TripleDes && keyBits == 0) keyBits = 128;
-        return new EspProposal(cipher.Value, keyBits, integrity, encapsulation, seconds, kilobytes, group);
+        if (cipher != EspCipher.TripleDesCbc && keyBits == 0) keyBits = 128;
+        return EspTransform.TryCreate(cipher.Value, keyBits, integrity, out var transform)
+            ? new EspProposal(transform, encapsulation, seconds, kilobytes, group)
+            : null;
     }
 }
