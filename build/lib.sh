@@ -42,7 +42,7 @@ publish() {
   log "publishing $rid"
   dotnet publish "$REPO/firmware/Appliance.Host/Appliance.Host.csproj" -c Release -r "$rid" \
     -p:SourceRevisionId="$rev" -o "$out" --nologo -v quiet "${extra[@]}" >"$REPO/out/publish-$arch.log" 2>&1 \
-    || { cat "$REPO/out/publish-$arch.log" >&2; die "publish $rid failed"; }
+    || { cat "$REPO/out/publish-$arch.log" >&2; echo "error: publish $rid failed" >&2; return 1; }
   rm -f "$out"/*.dbg
   printf '%s binary: %s (%s bytes)\n' "$rid" "$out/appliance" "$(stat -c %s "$out/appliance")"
 }

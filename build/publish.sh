@@ -8,8 +8,8 @@ ensure_dotnet
 ensure_packages "${BUILD_PACKAGES[@]}"
 mkdir -p "$REPO/out"
 case "${1:-all}" in
-  x64) publish x64 ;;
-  arm64) publish arm64 ;;
-  all) publish x64; publish arm64 ;;
+  x64) publish x64 || exit 1 ;;
+  arm64) publish arm64 || exit 1 ;;
+  all) publish x64 && publish arm64 || exit 1 ;;
   *) die "usage: build/publish.sh [x64|arm64|all]" ;;
 esac

@@ -17,7 +17,17 @@ public sealed record InstallChildSa(ChildSaKeys Child) : IkeAction;
 public sealed record RemoveChildSa(uint InboundSpi, uint OutboundSpi, string Reason) : IkeAction;
 
 /// <summary>One event for the log; fields never carry keys or the PSK.</summary>
-public sealed record IkeLog(string Level, string Message, (string Key, object? Value)[] Fields) : IkeAction;
+public sealed record IkeLog(string Level, string Message, (string Key, object? Value)[] Fields) : IkeAction
+{
+    // Written by hand: the compiler-generated member printer, with its tuple array, makes the
+    // NativeAOT compiler (ILC 10.0.12) fail code generation for linux-arm64.
+    protected override bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append("Level = ").Append(Level).Append(", Message = ").Append(Message);
+        foreach (var (key, value) in Fields) builder.Append(", ").Append(key).Append(" = ").Append(value);
+        return true;
+    }
+}
 
 /// <summary>The keys and endpoints of an established pair of transport-mode ESP SAs.</summary>
 public sealed record ChildSaKeys(
