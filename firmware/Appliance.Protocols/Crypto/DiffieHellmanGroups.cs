@@ -33,14 +33,21 @@ public static class DiffieHellmanGroups
 
     /// <summary>
     /// Generates a fresh key pair for <paramref name="group"/> with private key material drawn from
-    /// <paramref name="random"/>. Throws <see cref="ArgumentOutOfRangeException"/> for an unsupported group.
+    /// <paramref name="random"/>. MODP groups use <see cref="LibcryptoModpDiffieHellman"/> (OpenSSL's
+    /// DRBG) when <paramref name="random"/> is <see cref="SystemRandomSource.Instance"/> and libcrypto 3
+    /// loads, else <see cref="ModpDiffieHellman"/> with <paramref name="random"/>; to pick one
+    /// explicitly, construct it directly. Throws <see cref="ArgumentOutOfRangeException"/> for an unsupported group.
     /// </summary>
     public static IDiffieHellman Create(int group, IRandomSource random)
     {
         ArgumentNullException.ThrowIfNull(random);
         if (ModpGroup.FromId(group) is { } modp)
         {
-            return new ModpDiffieHellman(modp, random);
+            // libcrypto draws the exponent from OpenSSL's DRBG, the generator SystemRandomSource
+            // wraps; an injected source (tests) is honoured by the managed implementation.
+            return ReferenceEquals(random, SystemRandomSource.Instance) && LibcryptoModpDiffieHellman.IsAvailable
+                ? new LibcryptoModpDiffieHellman(modp)
+                : new ModpDiffieHellman(modp, random);
         }
 
         if (EcpCurve.FromGroup(group) is not null)

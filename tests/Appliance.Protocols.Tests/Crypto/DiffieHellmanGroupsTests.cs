@@ -60,7 +60,7 @@ public class DiffieHellmanGroupsTests
         using IDiffieHellman ecp = DiffieHellmanGroups.Create(DiffieHellmanGroup.Ecp256);
         Assert.IsType<EcpDiffieHellman>(ecp);
         using IDiffieHellman modp = DiffieHellmanGroups.Create(DiffieHellmanGroup.Modp2048);
-        Assert.IsType<ModpDiffieHellman>(modp);
+        Assert.IsType<LibcryptoModpDiffieHellman>(modp); // libcrypto preferred for the system source
     }
 
     [Fact]
