@@ -6,7 +6,8 @@
 #   interop  real peers against our IKE responder: strongSwan's charon (Main Mode, Quick Mode,
 #            wrong PSK, NAT) and ike-scan with each client's proposal list per security level
 #   browser  the web admin in Chromium (playwright-core): first boot, login, status, logout
-#   lab      scenarios in a real Debian kernel under qemu (ESP, L2TP, PPP present)
+#   lab      scenarios in a real Debian kernel under qemu (ESP, L2TP, PPP present): the smoke, and
+#            strongSwan with kernel ESP behind a NAT dialling our responder (two clients at once)
 # Ends with one line 'N passed, N failed' summing them all; exits non-zero on any failure.
 # Run as root (namespaces, qemu's 9p export, apt-get).
 set -uo pipefail
@@ -21,7 +22,7 @@ total_passed=0 total_failed=0
 # Adds a suite's counts; a suite that printed no counts at all failed to run and counts as 1 failure.
 tally() {
   local suite=$1 passed=$2 failed=$3
-  printf '%-8s %s passed, %s failed\n' "$suite:" "$passed" "$failed" >>"$REPO/out/test/summary.txt"
+  printf '%-22s %s passed, %s failed\n' "$suite:" "$passed" "$failed" >>"$REPO/out/test/summary.txt"
   total_passed=$((total_passed + passed)); total_failed=$((total_failed + failed))
 }
 : >"$REPO/out/test/summary.txt"
@@ -66,7 +67,9 @@ run_suite arm64 "$REPO/out/test/arm64.log" "$REPO/build/smoke-arm64.sh"
 run_suite sim "$REPO/out/test/sim.log" env SKIP_PUBLISH=1 "$REPO/build/run-sim.sh" --check
 run_suite interop "$REPO/out/test/interop.log" env APPLIANCE_BIN="$REPO/out/linux-x64/appliance" "$REPO/tests/interop/run.sh" --target appliance
 run_suite browser "$REPO/out/test/browser.log" env APPLIANCE_BIN="$REPO/out/linux-x64/appliance" "$REPO/build/browser-test.sh"
-run_suite lab "$REPO/out/test/lab.log" env APPLIANCE_BIN="$REPO/out/linux-x64/appliance" "$REPO/tests/lab/run-scenario.sh" smoke
+for scenario in smoke ipsec-strongswan; do
+  run_suite "lab-$scenario" "$REPO/out/test/lab-$scenario.log" env APPLIANCE_BIN="$REPO/out/linux-x64/appliance" "$REPO/tests/lab/run-scenario.sh" "$scenario"
+done
 
 echo
 cat "$REPO/out/test/summary.txt"

@@ -272,6 +272,20 @@ lab_topology() {
     lab_route lanhost default via "$LAB_BOX_LAN_IP"
 }
 
+# lab_nat_attach NS NAT_IF NET: one more host behind the standard topology's
+# NAT (call after lab_topology): namespace NS (created here) gets eth0 with
+# NET.2/24 and a default route via NET.1, which is the address of NAT_IF in
+# "nat". Its traffic leaves through the same masquerade as the client's, e.g.
+#   lab_nat_attach client2 lan1 10.77.1      # client2 10.77.1.2 -> nat -> WAN
+lab_nat_attach() {
+    local ns="$1" nat_if="$2" net="$3"
+    lab_ns "$ns"
+    lab_veth "$ns" eth0 nat "$nat_if"
+    lab_addr "$ns" eth0 "$net.2/24"
+    lab_addr nat "$nat_if" "$net.1/24"
+    lab_route "$ns" default via "$net.1"
+}
+
 # lab_ping NS ADDR [COUNT]: succeeds when every echo is answered.
 lab_ping() {
     ip netns exec "$1" ping -n -q -c "${3:-3}" -i 0.2 -W 2 "$2"

@@ -21,6 +21,7 @@ namespace Appliance.Protocols.Ike.Sa;
 internal sealed partial class IkeSa
 {
     private const ushort EncapsulationTransport = 2, EncapsulationUdpTransportRfc = 4, EncapsulationUdpTransportDraft = 61444;
+    private const uint DefaultChildLifetimeSeconds = 28800;
     private const ushort NotifyRUThere = 36136, NotifyRUThereAck = 36137, NotifyResponderLifetime = 24576;
 
     private void OnQuickMode(IsakmpHeader header, byte[] message, List<IkeAction> actions)
@@ -97,7 +98,9 @@ internal sealed partial class IkeSa
         qm.OutboundSpi = BinaryPrimitives.ReadUInt32BigEndian(chosenProposal!.Spi);
         qm.InboundSpi = NewSpi();
         qm.Proposal = chosen;
-        qm.LifetimeSeconds = Math.Clamp(chosen.LifetimeSeconds ?? 3600, _options.MinChildLifetimeSeconds, _options.MaxChildLifetimeSeconds);
+        // An offer without a lifetime means 28800 s (RFC 2407 §4.5); anything we change is announced.
+        uint asked = chosen.LifetimeSeconds ?? DefaultChildLifetimeSeconds;
+        qm.LifetimeSeconds = Math.Clamp(asked, _options.MinChildLifetimeSeconds, _options.MaxChildLifetimeSeconds);
         var natOa = payloads.OfType<NatOriginalAddressPayload>().FirstOrDefault();
         if (natOa is { IdType: 1, Address.Length: 4 }) qm.PeerOriginalAddress = new IPAddress(natOa.Address);
 
@@ -114,7 +117,7 @@ internal sealed partial class IkeSa
             reply.Add(new KeyExchangePayload(dh.PublicValue.ToArray()));
         }
         if (ids.Count == 2) { reply.Add(ids[0]); reply.Add(ids[1]); }
-        if (chosen.LifetimeSeconds is { } asked && asked != qm.LifetimeSeconds)
+        if (asked != qm.LifetimeSeconds)
             reply.Add(new NotificationPayload(1, ProtocolId.Esp, NotifyResponderLifetime, chosenProposal.Spi,
                 LifetimeAttributes(qm.LifetimeSeconds)));
         byte[] restBytes = PayloadCodec.EncodeChain(reply, out _);

@@ -241,9 +241,10 @@ internal sealed partial class IkeSa : IDisposable
         if (!authentic)
         {
             // Decrypting under a key derived from a different PSK yields garbage or a wrong hash:
-            // both mean the same to the admin. The peer is told (encrypted under our key, as it
-            // must be after MM4), so its user sees "IKE failed" at once instead of a time-out
-            // that Windows reports as error 809, blocked ports. No state is kept.
+            // both mean the same to the admin. We still answer, encrypted under our key as RFC 2409
+            // requires after MM4: a client with another PSK cannot read it, but it learns that the
+            // server is there and disagrees (charon logs "decryption failed?", the usual sign of a
+            // PSK mismatch) rather than that nothing answers. No state is kept.
             actions.Add(Log("warn", "pre-shared key mismatch", ("peer", Peer)));
             _lastPhase1Block = _iv;
             SendInformational(actions, 24 /* AUTHENTICATION-FAILED */, ProtocolId.Isakmp, []);
