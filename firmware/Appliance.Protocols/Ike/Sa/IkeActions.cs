@@ -44,3 +44,6 @@ public sealed record ChildSaKeys(
     byte[] OutboundEncryptionKey,
     byte[] OutboundIntegrityKey,
     uint LifetimeSeconds);
+
+/// <summary>An authentic Delete named another IKE SA of the same peer (by its cookies).</summary>
+public sealed record IkeSaDeleteRequest(ulong InitiatorCookie, ulong ResponderCookie) : IkeAction;

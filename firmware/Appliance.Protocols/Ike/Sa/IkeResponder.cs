@@ -49,6 +49,17 @@ public sealed class IkeResponder(IkeResponderOptions options) : IDisposable
         var actions = sa.OnMessage(header, message, from, local, natTraversalPort);
         foreach (var contact in actions.OfType<IkeInitialContact>().ToList())
             actions.AddRange(RemoveOlder(contact, sa));
+        foreach (var request in actions.OfType<IkeSaDeleteRequest>().ToList())
+        {
+            if (_sas.TryGetValue((request.InitiatorCookie, request.ResponderCookie), out var named) && named != sa
+                && named.Peer.Address.Equals(sa.Peer.Address))
+            {
+                foreach (var c in named.Children) actions.Add(new RemoveChildSa(c.InboundSpi, c.OutboundSpi, "IKE SA deleted by peer"));
+                actions.Add(new IkeLog("info", "peer deleted an older IKE SA", [("peer", named.Peer)]));
+                Remove(named);
+            }
+            else Drop("delete for an unknown IKE SA");
+        }
         if (sa.State == SaState.Dead) Remove(sa);
         return actions;
     }

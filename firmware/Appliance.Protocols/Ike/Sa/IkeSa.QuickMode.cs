@@ -24,35 +24,65 @@ internal sealed partial class IkeSa
     private const uint DefaultChildLifetimeSeconds = 28800;
     private const ushort NotifyRUThere = 36136, NotifyRUThereAck = 36137, NotifyResponderLifetime = 24576;
 
+    private const int MaxPendingQuickModes = 16;
+
     private void OnQuickMode(IsakmpHeader header, byte[] message, List<IkeAction> actions)
     {
         if (header.MessageId == 0) { actions.Add(Log("debug", "quick mode with message ID 0 dropped")); return; }
-        if (!_quickModes.TryGetValue(header.MessageId, out var qm))
+        // A pending exchange is only ever created by an authentic QM1, and its IV only moves with
+        // an authentic message, so forged datagrams can neither fill the table nor spoil an exchange.
+        bool known = _quickModes.TryGetValue(header.MessageId, out var qm);
+        if (known && qm!.FirstRequestHash is { } first && qm.Reply is { } reply
+            && CryptographicOperations.FixedTimeEquals(first, SHA256.HashData(message)))
         {
-            if (_quickModes.Count >= 16) { actions.Add(Log("warn", "too many quick modes in progress; dropped", ("peer", Peer))); return; }
-            qm = new QuickMode(header.MessageId, Phase1Iv.ForExchange(Prf, _lastPhase1Block, header.MessageId, Chosen!.BlockSize));
-            _quickModes[header.MessageId] = qm;
+            // QM1 again (our QM2 was lost), even after other requests of this SA.
+            actions.Add(new SendDatagram(reply, Peer, Local, OnNatTraversalPort));
+            return;
         }
-        if (qm.Done) return;
-        var plain = _cipher!.Decrypt(ref qm.Iv, message.AsSpan(IsakmpHeader.Size, (int)header.Length - IsakmpHeader.Size));
+        qm ??= new QuickMode(header.MessageId, Phase1Iv.ForExchange(Prf, _lastPhase1Block, header.MessageId, Chosen!.BlockSize));
+        byte[] iv = qm.Iv;
+        var plain = _cipher!.Decrypt(ref iv, message.AsSpan(IsakmpHeader.Size, (int)header.Length - IsakmpHeader.Size));
         if (plain is null || PayloadCodec.TryDecodeChain(header.NextPayload, plain, true, out var payloads, out var extents) != DecodeError.None
             || payloads.Count == 0 || payloads[0] is not HashPayload hash)
         {
             actions.Add(Log("debug", "malformed quick mode message dropped"));
             return;
         }
-        if (qm.NonceR.Length == 0) OnQuickModeFirst(ChainBytes.AfterFirst(plain, extents), payloads, hash, qm, actions);
-        else OnQuickModeThird(hash, qm, actions);
+        if (!known)
+        {
+            if (!CryptographicOperations.FixedTimeEquals(Phase2Keys.Hash1(Prf, _keys!.SkeyIdA, qm.MessageId, ChainBytes.AfterFirst(plain, extents)), hash.Data))
+            {
+                actions.Add(Log("warn", "quick mode HASH(1) mismatch; dropped", ("peer", Peer)));
+                return;
+            }
+            _authenticated = true;
+            qm.Iv = iv;
+            qm.FirstRequestHash = SHA256.HashData(message);
+            if (_quickModes.Count >= MaxPendingQuickModes)
+            {
+                // Keep the newest: a client that abandoned exchanges must not block its next one.
+                var oldest = _quickModes.Keys.First();
+                _quickModes[oldest].Dispose();
+                _quickModes.Remove(oldest);
+            }
+            OnQuickModeFirst(payloads, qm, actions);
+        }
+        else
+        {
+            if (!CryptographicOperations.FixedTimeEquals(Phase2Keys.Hash3(Prf, _keys!.SkeyIdA, qm.MessageId, qm.NonceI, qm.NonceR), hash.Data))
+            {
+                actions.Add(Log("warn", "quick mode HASH(3) mismatch; dropped", ("peer", Peer)));
+                return;
+            }
+            _authenticated = true;
+            qm.Iv = iv;
+            OnQuickModeThird(qm, actions);
+        }
     }
 
-    private void OnQuickModeFirst(byte[] rest, List<Payload> payloads, HashPayload hash, QuickMode qm, List<IkeAction> actions)
+    /// <summary>An authentic QM1: choose, answer with QM2, and only then remember the exchange.</summary>
+    private void OnQuickModeFirst(List<Payload> payloads, QuickMode qm, List<IkeAction> actions)
     {
-        if (!CryptographicOperations.FixedTimeEquals(Phase2Keys.Hash1(Prf, _keys!.SkeyIdA, qm.MessageId, rest), hash.Data))
-        {
-            actions.Add(Log("warn", "quick mode HASH(1) mismatch; dropped", ("peer", Peer)));
-            _quickModes.Remove(qm.MessageId);
-            return;
-        }
         var sa = payloads.OfType<SecurityAssociationPayload>().FirstOrDefault();
         var nonce = payloads.OfType<NoncePayload>().FirstOrDefault();
         if (sa is null || nonce is null) { actions.Add(Log("debug", "quick mode without SA or nonce dropped")); return; }
@@ -121,24 +151,21 @@ internal sealed partial class IkeSa
             reply.Add(new NotificationPayload(1, ProtocolId.Esp, NotifyResponderLifetime, chosenProposal.Spi,
                 LifetimeAttributes(qm.LifetimeSeconds)));
         byte[] restBytes = PayloadCodec.EncodeChain(reply, out _);
-        byte[] hash2 = Phase2Keys.Hash2(Prf, _keys.SkeyIdA, qm.MessageId, qm.NonceI, restBytes);
+        byte[] hash2 = Phase2Keys.Hash2(Prf, _keys!.SkeyIdA, qm.MessageId, qm.NonceI, restBytes);
         reply.Insert(0, new HashPayload(hash2));
         SendEncrypted(actions, ExchangeType.QuickMode, qm.MessageId, ref qm.Iv, reply);
+        qm.Reply = actions.OfType<SendDatagram>().Last().Data;
+        _quickModes[qm.MessageId] = qm;
         actions.Add(Log("info", "quick mode proposal chosen", ("proposal", chosen), ("pfs", chosen.PfsGroup),
             ("udp_encapsulation", udpEncapsulated), ("lifetime_s", qm.LifetimeSeconds)));
     }
 
-    private void OnQuickModeThird(HashPayload hash, QuickMode qm, List<IkeAction> actions)
+    private void OnQuickModeThird(QuickMode qm, List<IkeAction> actions)
     {
-        if (!CryptographicOperations.FixedTimeEquals(Phase2Keys.Hash3(Prf, _keys!.SkeyIdA, qm.MessageId, qm.NonceI, qm.NonceR), hash.Data))
-        {
-            actions.Add(Log("warn", "quick mode HASH(3) mismatch; dropped", ("peer", Peer)));
-            return;
-        }
         var p = qm.Proposal!;
         int length = p.EncryptionKeyBytes + p.IntegrityKeyBytes;
         // RFC 2409 §5.5: each direction's KEYMAT uses the SPI its receiver chose.
-        byte[] inbound = Phase2Keys.KeyMaterial(Prf, _keys.SkeyIdD, qm.PfsSecret, 3, qm.InboundSpi, qm.NonceI, qm.NonceR, length);
+        byte[] inbound = Phase2Keys.KeyMaterial(Prf, _keys!.SkeyIdD, qm.PfsSecret, 3, qm.InboundSpi, qm.NonceI, qm.NonceR, length);
         byte[] outbound = Phase2Keys.KeyMaterial(Prf, _keys.SkeyIdD, qm.PfsSecret, 3, qm.OutboundSpi, qm.NonceI, qm.NonceR, length);
         bool udp = NatT != NatTVersion.None && (PeerBehindNat || SelfBehindNat);
         var child = new ChildSaKeys(Cookies.Initiator, Peer, Local, udp, qm.PeerOriginalAddress, qm.InboundSpi, qm.OutboundSpi, p,
@@ -171,12 +198,18 @@ internal sealed partial class IkeSa
             actions.Add(Log("warn", "informational HASH mismatch; dropped", ("peer", Peer)));
             return;
         }
+        _authenticated = true;
         foreach (var payload in payloads.Skip(1))
         {
             switch (payload)
             {
                 case NotificationPayload { MessageType: NotifyRUThere } n:
                     SendInformational(actions, NotifyRUThereAck, ProtocolId.Isakmp, n.Spi, n.Data);
+                    break;
+                case DeletePayload { Protocol: ProtocolId.Isakmp } d when !d.Spis.Any(spi => spi.AsSpan().SequenceEqual([.. Cookies.InitiatorBytes, .. Cookies.ResponderBytes])):
+                    // After a phase-1 rekey a client deletes its old IKE SA through the new one.
+                    foreach (var spi in d.Spis.Where(spi => spi.Length == 16))
+                        actions.Add(new IkeSaDeleteRequest(BinaryPrimitives.ReadUInt64BigEndian(spi), BinaryPrimitives.ReadUInt64BigEndian(spi.AsSpan(8))));
                     break;
                 case DeletePayload { Protocol: ProtocolId.Isakmp }:
                     actions.Add(Log("info", "peer deleted the IKE SA", ("peer", Peer)));
@@ -188,7 +221,11 @@ internal sealed partial class IkeSa
                     foreach (var spi in d.Spis.Where(s => s.Length == 4).Select(s => BinaryPrimitives.ReadUInt32BigEndian(s)))
                     {
                         var child = Children.FirstOrDefault(c => c.OutboundSpi == spi || c.InboundSpi == spi);
-                        if (child is null) continue;
+                        if (child is null)
+                        {
+                            actions.Add(Log("debug", "delete for an ESP SA we do not have; ignored", ("spi", $"{spi:x8}")));
+                            continue;
+                        }
                         Children.Remove(child);
                         actions.Add(new RemoveChildSa(child.InboundSpi, child.OutboundSpi, "deleted by peer"));
                         actions.Add(Log("info", "peer deleted ESP SAs", ("spi_in", $"{child.InboundSpi:x8}"), ("spi_out", $"{child.OutboundSpi:x8}")));

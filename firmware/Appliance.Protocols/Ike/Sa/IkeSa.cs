@@ -47,6 +47,8 @@ internal sealed partial class IkeSa : IDisposable
     public Phase1Proposal? Chosen { get; private set; }
 
     private byte[] _natTVendorId = [];
+    /// <summary>Set by a handler once the current message proved to come from the peer.</summary>
+    private bool _authenticated;
 
     // Main Mode material.
     private byte[] _saInitiatorBody = [];
@@ -139,13 +141,15 @@ internal sealed partial class IkeSa : IDisposable
             actions.Add(Log("debug", "retransmitted request answered from cache"));
             return actions;
         }
-        // RFC 3947 §4: the initiator moves to 4500 after NAT-D; later messages come from there.
-        if (natPort && !OnNatTraversalPort && NatT != NatTVersion.None)
-        {
-            OnNatTraversalPort = true;
-            actions.Add(Log("info", "peer floated to port 4500", ("peer", from)));
-        }
-        if (OnNatTraversalPort && !Peer.Equals(from)) Peer = from; // the NAT may have remapped the port
+        // RFC 3947 §4: the initiator moves to 4500 after NAT-D, and a NAT may remap its port later.
+        // The new endpoint is tried for this message only, and kept only if the message proved to
+        // come from the peer (a handler set _authenticated): otherwise anyone who saw the cookies
+        // could redirect our replies and Deletes (RFC 7296 §2.23 makes the same rule for IKEv2).
+        var (oldPeer, oldLocal, oldNatPort) = (Peer, Local, OnNatTraversalPort);
+        _authenticated = false;
+        bool floated = natPort && !OnNatTraversalPort && NatT != NatTVersion.None;
+        if (floated) OnNatTraversalPort = true;
+        if (OnNatTraversalPort) Peer = from;
         Local = local;
         switch (header.Exchange)
         {
@@ -163,8 +167,11 @@ internal sealed partial class IkeSa : IDisposable
                 break;
             default:
                 actions.Add(Log("debug", "message out of sequence dropped", ("exchange", header.Exchange), ("state", State)));
+                (Peer, Local, OnNatTraversalPort) = (oldPeer, oldLocal, oldNatPort);
                 return actions;
         }
+        if (!_authenticated) (Peer, Local, OnNatTraversalPort) = (oldPeer, oldLocal, oldNatPort);
+        else if (floated) actions.Add(Log("info", "peer floated to port 4500", ("peer", from)));
         if (actions.OfType<SendDatagram>().LastOrDefault() is { } sent && State != SaState.Dead)
         {
             _lastRequestHash = requestHash;
@@ -219,6 +226,7 @@ internal sealed partial class IkeSa : IDisposable
         _cipher = new MessageCipher(Chosen.Cipher == IkeCipher.Aes ? CbcCipher.CreateAes(_keys.EncryptionKey) : CbcCipher.CreateTripleDes(_keys.EncryptionKey));
         _iv = Phase1Iv.Initial(Prf, _gxi, _gxr, Chosen.BlockSize);
         State = SaState.AwaitingIdentity;
+        _authenticated = true; // nothing to authenticate yet in MM3; the dispatcher checked the address
         Answer(actions, message, ReplyHeader(header, ExchangeType.IdentityProtection, 0, IsakmpFlags.None), reply, natPort: OnNatTraversalPort);
     }
 
@@ -251,6 +259,7 @@ internal sealed partial class IkeSa : IDisposable
             State = SaState.Dead;
             return;
         }
+        _authenticated = true;
         PeerIdentity = id!.Data;
         bool initialContact = payloads!.OfType<NotificationPayload>().Any(n => n.MessageType == 24578);
         var ourId = new IdentificationPayload(1 /* ID_IPV4_ADDR */, 0, 0, Local.Address.MapToIPv4().GetAddressBytes());

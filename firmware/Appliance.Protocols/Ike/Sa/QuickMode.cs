@@ -17,6 +17,9 @@ internal sealed class QuickMode(uint messageId, byte[] iv) : IDisposable
     public uint LifetimeSeconds;
     public System.Net.IPAddress? PeerOriginalAddress;
     public bool Done;
+    /// <summary>SHA-256 of the QM1 datagram and our QM2, to answer a retransmitted QM1.</summary>
+    public byte[]? FirstRequestHash;
+    public byte[]? Reply;
 
     public void Dispose()
     {

@@ -5,11 +5,11 @@ using Appliance.Protocols.Ike.Wire;
 namespace Appliance.Protocols.Tests.Ike.Sa;
 
 /// <summary>
-/// Behaviour of the responder that these tests found wrong. Each test states the expected
-/// behaviour and fails against the current code; they are skipped until the lead fixes the code,
-/// then the Skip goes.
+/// Regressions: behaviour these tests once found wrong in the responder (forged datagrams moving
+/// the peer's endpoint or a Quick Mode's IV, pending-exchange exhaustion, QM1 retransmits, Deletes
+/// naming other SAs, silent unknown-SPI Deletes).
 /// </summary>
-public class KnownBugsTests
+public class ResponderRegressionTests
 {
     private static readonly IPEndPoint Attacker = new(IPAddress.Parse("192.0.2.66"), 4500);
 
@@ -21,7 +21,7 @@ public class KnownBugsTests
         return IkeMessage.EncodeEncrypted(initiator.Header(exchange, mid, IsakmpFlags.Encryption), PayloadType.Hash, body);
     }
 
-    [Fact(Skip = "reported to lead: IkeSa.OnMessage takes the peer's new address/port (NAT-T) from a datagram before it is authenticated")]
+    [Fact]
     public void An_unauthenticated_datagram_does_not_move_the_peer_endpoint()
     {
         using var responder = new IkeResponder(Net.Options());
@@ -45,7 +45,7 @@ public class KnownBugsTests
         Assert.All(deletes, d => Assert.Equal(Net.NatPublicFloated, d.To));
     }
 
-    [Fact(Skip = "reported to lead: unauthenticated Quick Mode datagrams leave pending QuickMode entries that never expire; 16 of them block every later Quick Mode")]
+    [Fact]
     public void Junk_quick_mode_datagrams_do_not_block_later_quick_modes()
     {
         using var responder = new IkeResponder(Net.Options());
@@ -63,7 +63,7 @@ public class KnownBugsTests
         initiator.ReadQuickMode2(qm, Session.OnlyDatagram(reply).Data);
     }
 
-    [Fact(Skip = "reported to lead: a junk/forged datagram with a pending Quick Mode's message ID advances its CBC IV, so the genuine QM3 no longer decrypts")]
+    [Fact]
     public void A_junk_quick_mode_3_does_not_spoil_the_genuine_one()
     {
         using var responder = new IkeResponder(Net.Options());
@@ -80,7 +80,7 @@ public class KnownBugsTests
         Assert.Equal(qm.OutEncryption, child.InboundEncryptionKey);
     }
 
-    [Fact(Skip = "reported to lead: a retransmitted QM1 that is not the SA's very last request is processed as QM3 (no reply) and spoils the exchange's IV")]
+    [Fact]
     public void A_retransmitted_qm1_after_another_request_still_gets_its_qm2()
     {
         using var responder = new IkeResponder(Net.Options());
@@ -99,7 +99,7 @@ public class KnownBugsTests
         Assert.Equal(qm.OutEncryption, child.InboundEncryptionKey);
     }
 
-    [Fact(Skip = "reported to lead: a Delete(ISAKMP) is not matched against its cookie SPI; it kills whichever SA carried it")]
+    [Fact]
     public void A_delete_naming_another_ike_sa_does_not_kill_the_sa_that_carried_it()
     {
         using var responder = new IkeResponder(Net.Options());
@@ -119,7 +119,7 @@ public class KnownBugsTests
         Assert.NotEmpty(newInitiator.ReadInformational(ack.Data));
     }
 
-    [Fact(Skip = "reported to lead: an authentic Delete for an SPI we do not have is dropped silently (no drop counter, no log)")]
+    [Fact]
     public void An_authentic_delete_for_an_unknown_spi_is_logged_or_counted()
     {
         using var responder = new IkeResponder(Net.Options());
