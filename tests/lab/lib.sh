@@ -91,7 +91,9 @@ lab_check() {
         lab_pass "$name"
     else
         local last
-        last="$(grep -v '^[[:space:]]*$' "$log" | tail -n 1)"
+        # '|| true': grep finds nothing in an empty log, which under pipefail and set -e would
+        # abort the scenario instead of recording this check's failure.
+        last="$(grep -v '^[[:space:]]*$' "$log" | tail -n 1 || true)"
         lab_fail "$name" "exit $LAB_LAST_RC${last:+: $last}"
     fi
     return 0
