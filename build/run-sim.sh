@@ -75,8 +75,10 @@ if [ "$mode" = --check ]; then
   check "web admin page is served" sh -c "curl -fsS --max-time 2 http://$lan_box/ | grep -q 'VPN box'"
   check "web admin refuses the WAN side" sh -c "! ip netns exec apl-wan curl -sS --max-time 2 http://$wan_box/api/health"
   check "status verb reaches the daemon" sh -c "ip netns exec apl-box '$bin' status --data '$data' | grep -q 'datapath      userspace'"
-  check "daemon stops cleanly on SIGTERM" sh -c "kill -TERM $daemon_pid; wait $daemon_pid 2>/dev/null; grep -q 'msg=stopped' '$REPO/out/sim-daemon.log'"
+  # Wait here, in the daemon's parent: a child shell cannot wait for it and would race its last line.
+  kill -TERM "$daemon_pid"; stop_rc=0; wait "$daemon_pid" || stop_rc=$?
   daemon_pid=
+  check "daemon stops cleanly on SIGTERM" sh -c "[ $stop_rc = 0 ] && grep -q 'msg=stopped' '$REPO/out/sim-daemon.log'"
   check "control socket removed at stop" test ! -e "$data/control.sock"
   rm -rf "$REPO/.sim"
   echo "sim: $passed passed, $failed failed"
