@@ -103,16 +103,10 @@ double? OpenSslSpeed(string algorithm)
     string arguments = string.Create(CultureInfo.InvariantCulture, $"speed -elapsed -seconds {seconds:F0} {algorithm}");
     try
     {
-        var info = new ProcessStartInfo("openssl", arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using Process process = Process.Start(info) ?? throw new InvalidOperationException("openssl did not start");
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        string output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        _ = stderr.Result;
+        string[] lines = Appliance.Bench.OpenSslSpeedRunner.Run(arguments);
 
         // A header line "op  op/s" then e.g. " 2048 bits ffdh   0.0003s   3873.9"
         // or " 256 bits ecdh (nistp256)   0.0000s  26722.1": op/s is the last field.
-        string[] lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         int header = Array.FindLastIndex(lines, l => l.EndsWith("op/s", StringComparison.Ordinal));
         if (header < 0 || header + 1 >= lines.Length)
         {

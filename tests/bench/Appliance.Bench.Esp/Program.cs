@@ -148,16 +148,10 @@ double? OpenSslSpeed(string arguments)
     string full = string.Create(CultureInfo.InvariantCulture, $"speed -elapsed -seconds {seconds:F0} -bytes {PayloadLength} {arguments}");
     try
     {
-        var info = new ProcessStartInfo("openssl", full) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using Process process = Process.Start(info) ?? throw new InvalidOperationException("openssl did not start");
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        string output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        _ = stderr.Result;
+        string[] lines = Appliance.Bench.OpenSslSpeedRunner.Run(full);
 
         // "The 'numbers' are in 1000s of bytes per second processed." then a "type" header line
         // and one line per algorithm, e.g. "AES-128-GCM    2036013.00k".
-        string[] lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         int header = Array.FindLastIndex(lines, l => l.StartsWith("type", StringComparison.Ordinal));
         if (header < 0 || header + 1 >= lines.Length)
         {
