@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using Appliance.Platform.Linux.Interop;
+using Appliance.Platform.Linux.Netlink;
 
 namespace Appliance.Platform.Linux.Probe;
 
@@ -9,9 +9,6 @@ namespace Appliance.Platform.Linux.Probe;
 /// </summary>
 public sealed class PlatformProbe(string root = "/")
 {
-    // NETLINK_XFRM from linux/netlink.h: the socket family XFRM SAs and policies are managed through.
-    private const int NetlinkXfrm = 6;
-
     public PlatformReport Run(bool tryNetlink = true)
     {
         string release = ReadText("proc/sys/kernel/osrelease").Trim();
@@ -51,9 +48,9 @@ public sealed class PlatformProbe(string root = "/")
     /// xfrm_user (built in or autoloaded on this very call).</summary>
     private static bool NetlinkXfrmOpens()
     {
-        int fd = Libc.socket(Libc.AF_NETLINK, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC, NetlinkXfrm);
+        int fd = NetlinkSyscalls.socket(NetlinkSyscalls.AF_NETLINK, NetlinkSyscalls.SOCK_RAW | NetlinkSyscalls.SOCK_CLOEXEC, NetlinkSyscalls.NETLINK_XFRM);
         if (fd < 0) return false;
-        Libc.close(fd);
+        NetlinkSyscalls.close(fd);
         return true;
     }
 }

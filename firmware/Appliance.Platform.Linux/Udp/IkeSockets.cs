@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
+using Appliance.Protocols.Esp;
 
 namespace Appliance.Platform.Linux.Udp;
 
@@ -85,11 +86,13 @@ public sealed class IkeSockets : IAsyncDisposable
             var data = buffer.AsSpan(0, r.ReceivedBytes);
             IkeDatagram datagram;
             if (!natT) datagram = new IkeDatagram(data.ToArray(), from, local, false, false);
-            else if (data.Length == 1 && data[0] == 0xff) { Interlocked.Increment(ref _keepalives); continue; }
-            else if (data.Length >= 4 && data[..4].IndexOfAnyExcept((byte)0) < 0)
-                datagram = new IkeDatagram(data[4..].ToArray(), from, local, true, false);
-            else if (data.Length >= 8) datagram = new IkeDatagram(data.ToArray(), from, local, true, true);
-            else { Interlocked.Increment(ref _malformed); continue; }
+            else switch (EspInUdp.Classify(data))
+            {
+                case EspInUdpKind.NatKeepalive: Interlocked.Increment(ref _keepalives); continue;
+                case EspInUdpKind.Ike: datagram = new IkeDatagram(EspInUdp.GetIkeMessage(data).ToArray(), from, local, true, false); break;
+                case EspInUdpKind.Esp: datagram = new IkeDatagram(data.ToArray(), from, local, true, true); break;
+                default: Interlocked.Increment(ref _malformed); continue;
+            }
             if (!_received.Writer.TryWrite(datagram)) Interlocked.Increment(ref _overflow);
         }
     }
@@ -102,10 +105,6 @@ public sealed class IkeSockets : IAsyncDisposable
         message.CopyTo(framed, 4);
         return _natT.SendToAsync(framed, SocketFlags.None, to, cancel);
     }
-
-    /// <summary>Sends an ESP packet in UDP from port 4500 (RFC 3948).</summary>
-    public ValueTask<int> SendEspAsync(ReadOnlyMemory<byte> packet, IPEndPoint to, CancellationToken cancel) =>
-        _natT.SendToAsync(packet, SocketFlags.None, to, cancel);
 
     public async ValueTask DisposeAsync()
     {

@@ -110,7 +110,7 @@ internal sealed partial class IkeSa : IDisposable
             actions.Add(Log("warn", "no acceptable phase-1 proposal",
                 ("offered", string.Join(", ", sa.Proposals.SelectMany(p => p.Transforms).Select(t => ProposalReader.Phase1(t)?.ToString() ?? $"transform {t.TransformId}"))),
                 ("security", _options.Policy.Level)));
-            actions.Add(PlainNotify(header, 14 /* NO-PROPOSAL-CHOSEN */));
+            actions.Add(PlainNotify(14 /* NO-PROPOSAL-CHOSEN */));
             State = SaState.Dead;
             return actions;
         }
@@ -125,7 +125,11 @@ internal sealed partial class IkeSa : IDisposable
         if (NatT != NatTVersion.None) reply.Add(new VendorIdPayload(_natTVendorId));
         reply.Add(new VendorIdPayload(KnownVendorIds.DeadPeerDetection.ToArray()));
         actions.Add(Log("info", "phase 1 proposal chosen", ("proposal", Chosen), ("nat_t", NatT), ("dpd", PeerDoesDpd)));
-        Answer(actions, wholeMessage, ReplyHeader(header, ExchangeType.IdentityProtection, 0, IsakmpFlags.None), reply, natPort: false);
+        Answer(actions, ReplyHeader(ExchangeType.IdentityProtection, 0, IsakmpFlags.None), reply, natPort: false);
+        // Message 1 does not pass through OnMessage, which caches every other reply.
+        _lastRequestHash = SHA256.HashData(wholeMessage);
+        _lastReply = ((SendDatagram)actions[^1]).Data;
+        _lastReplyOnNatPort = false;
         return actions;
     }
 
@@ -194,7 +198,7 @@ internal sealed partial class IkeSa : IDisposable
         catch (ArgumentException e)
         {
             actions.Add(Log("warn", "invalid key exchange value", ("reason", e.Message)));
-            actions.Add(PlainNotify(header, 17 /* INVALID-KEY-INFORMATION */));
+            actions.Add(PlainNotify(17 /* INVALID-KEY-INFORMATION */));
             State = SaState.Dead;
             return;
         }
@@ -227,7 +231,7 @@ internal sealed partial class IkeSa : IDisposable
         _iv = Phase1Iv.Initial(Prf, _gxi, _gxr, Chosen.BlockSize);
         State = SaState.AwaitingIdentity;
         _authenticated = true; // nothing to authenticate yet in MM3; the dispatcher checked the address
-        Answer(actions, message, ReplyHeader(header, ExchangeType.IdentityProtection, 0, IsakmpFlags.None), reply, natPort: OnNatTraversalPort);
+        Answer(actions, ReplyHeader(ExchangeType.IdentityProtection, 0, IsakmpFlags.None), reply, natPort: OnNatTraversalPort);
     }
 
     private void OnIdentity(IsakmpHeader header, byte[] message, List<IkeAction> actions)
@@ -264,7 +268,7 @@ internal sealed partial class IkeSa : IDisposable
         bool initialContact = payloads!.OfType<NotificationPayload>().Any(n => n.MessageType == 24578);
         var ourId = new IdentificationPayload(1 /* ID_IPV4_ADDR */, 0, 0, Local.Address.MapToIPv4().GetAddressBytes());
         byte[] hashR = _keys!.HashResponder(_gxi, _gxr, Cookies, _saInitiatorBody, PayloadCodec.EncodeBody(ourId));
-        var header6 = ReplyHeader(header, ExchangeType.IdentityProtection, 0, IsakmpFlags.Encryption);
+        var header6 = ReplyHeader(ExchangeType.IdentityProtection, 0, IsakmpFlags.Encryption);
         byte[] body = PayloadCodec.EncodeChain([ourId, new HashPayload(hashR)], out var first);
         byte[] encrypted = _cipher.Encrypt(ref _iv, body);
         _lastPhase1Block = _iv;
@@ -278,19 +282,13 @@ internal sealed partial class IkeSa : IDisposable
     private static string IdText(IdentificationPayload id) =>
         id.IdType == 1 && id.Data.Length == 4 ? new IPAddress(id.Data).ToString() : System.Text.Encoding.ASCII.GetString(id.Data.Where(b => b >= 0x20 && b < 0x7f).ToArray());
 
-    private IsakmpHeader ReplyHeader(IsakmpHeader request, ExchangeType exchange, uint messageId, IsakmpFlags flags) =>
+    private IsakmpHeader ReplyHeader(ExchangeType exchange, uint messageId, IsakmpFlags flags) =>
         new(Cookies.Initiator, Cookies.Responder, PayloadType.None, 0x10, exchange, flags, messageId, 0);
 
-    private void Answer(List<IkeAction> actions, byte[] request, IsakmpHeader header, List<Payload> payloads, bool natPort)
-    {
-        byte[] data = IkeMessage.Encode(header, payloads);
-        actions.Add(new SendDatagram(data, Peer, Local, natPort));
-        _lastRequestHash = SHA256.HashData(request);
-        _lastReply = data;
-        _lastReplyOnNatPort = natPort;
-    }
+    private void Answer(List<IkeAction> actions, IsakmpHeader header, List<Payload> payloads, bool natPort) =>
+        actions.Add(new SendDatagram(IkeMessage.Encode(header, payloads), Peer, Local, natPort));
 
-    private SendDatagram PlainNotify(IsakmpHeader request, ushort type)
+    private SendDatagram PlainNotify(ushort type)
     {
         var header = new IsakmpHeader(Cookies.Initiator, Cookies.Responder, PayloadType.None, 0x10, ExchangeType.Informational, IsakmpFlags.None, 0, 0);
         return new SendDatagram(IkeMessage.Encode(header, [new NotificationPayload(1, ProtocolId.Isakmp, type, [], [])]), Peer, Local, OnNatTraversalPort);
