@@ -11,7 +11,11 @@ public static class Xfrm
     // Attributes (enum xfrm_attr_type_t).
     public const ushort XFRMA_ALG_AUTH = 1, XFRMA_ALG_CRYPT = 2, XFRMA_ENCAP = 4, XFRMA_TMPL = 5;
     public const ushort XFRMA_LTIME_VAL = 9, XFRMA_SRCADDR = 13, XFRMA_ALG_AEAD = 18;
-    public const ushort XFRMA_ALG_AUTH_TRUNC = 20, XFRMA_OFFLOAD_DEV = 28;
+    public const ushort XFRMA_ALG_AUTH_TRUNC = 20, XFRMA_MARK = 21, XFRMA_OFFLOAD_DEV = 28;
+    public const ushort XFRMA_SET_MARK = 29, XFRMA_SET_MARK_MASK = 30;
+
+    // Policy actions (xfrm_userpolicy_info.action).
+    public const byte XFRM_POLICY_ALLOW = 0, XFRM_POLICY_BLOCK = 1;
 
     // Multicast groups (enum xfrm_nlgroups).
     public const uint XFRMNLGRP_ACQUIRE = 1, XFRMNLGRP_EXPIRE = 2, XFRMNLGRP_SA = 3, XFRMNLGRP_POLICY = 4;
@@ -32,7 +36,7 @@ public static class Xfrm
     public const int UserSaInfoSize = 224, UserSaIdSize = 24, UserPolicyInfoSize = 168;
     public const int UserPolicyIdSize = 64, UserTmplSize = 64, UserExpireSize = 232;
     public const int AlgoHeaderSize = 68, AlgoAuthHeaderSize = 72, AlgoAeadHeaderSize = 72;
-    public const int EncapTmplSize = 24, UserOffloadSize = 8, AddressSize = 16, AlgoNameSize = 64;
+    public const int EncapTmplSize = 24, UserOffloadSize = 8, AddressSize = 16, AlgoNameSize = 64, MarkSize = 8;
 
     /// <summary>Readable name of a message type, for errors and logs.</summary>
     public static string MessageName(ushort type) => type switch

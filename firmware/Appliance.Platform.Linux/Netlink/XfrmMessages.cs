@@ -56,6 +56,11 @@ public static class XfrmMessages
             BinaryPrimitives.WriteInt32LittleEndian(o, offload.InterfaceIndex);
             o[4] = (byte)offload.Flags;
         }
+        if (spec.SetMark is { } mark)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(b.AddAttribute(Xfrm.XFRMA_SET_MARK, 4), mark.Value);
+            BinaryPrimitives.WriteUInt32LittleEndian(b.AddAttribute(Xfrm.XFRMA_SET_MARK_MASK, 4), mark.Mask);
+        }
         return b.ToArray();
     }
 
@@ -81,9 +86,18 @@ public static class XfrmMessages
         BinaryPrimitives.WriteUInt32LittleEndian(info[152..], spec.Priority);
         // index (156) 0: the kernel picks one.
         info[160] = (byte)spec.Direction;
-        // action (161) XFRM_POLICY_ALLOW = 0, flags (162) 0, share (163) XFRM_SHARE_ANY = 0.
+        info[161] = spec.Block ? Xfrm.XFRM_POLICY_BLOCK : Xfrm.XFRM_POLICY_ALLOW;
+        // flags (162) 0, share (163) XFRM_SHARE_ANY = 0.
+        if (!spec.Block)
+            WriteTemplate(b.AddAttribute(Xfrm.XFRMA_TMPL, Xfrm.UserTmplSize), spec);
+        // After the template, as iproute2 orders them.
+        if (spec.Mark is { } mark)
+            WriteMark(b.AddAttribute(Xfrm.XFRMA_MARK, Xfrm.MarkSize), mark);
+        return b.ToArray();
+    }
 
-        var t = b.AddAttribute(Xfrm.XFRMA_TMPL, Xfrm.UserTmplSize);
+    private static void WriteTemplate(Span<byte> t, XfrmPolicySpec spec)
+    {
         if (spec.TemplateDestination is { } tdst)
             WriteAddress(t, tdst);
         // id.spi (16) 0: any SPI.
@@ -98,18 +112,25 @@ public static class XfrmMessages
         BinaryPrimitives.WriteUInt32LittleEndian(t[52..], uint.MaxValue); // aalgos: any
         BinaryPrimitives.WriteUInt32LittleEndian(t[56..], uint.MaxValue); // ealgos: any
         BinaryPrimitives.WriteUInt32LittleEndian(t[60..], uint.MaxValue); // calgos: any
-        return b.ToArray();
     }
 
     /// <summary>XFRM_MSG_DELPOLICY by selector and direction (<c>xfrm_userpolicy_id</c>, index 0).</summary>
-    public static byte[] DeletePolicy(XfrmSelector selector, XfrmPolicyDirection direction, uint sequence)
+    public static byte[] DeletePolicy(XfrmSelector selector, XfrmPolicyDirection direction, uint sequence, XfrmMark? mark = null)
     {
         ArgumentNullException.ThrowIfNull(selector);
         selector.Validate();
         var b = new NetlinkMessageBuilder(Xfrm.XFRM_MSG_DELPOLICY, RequestAck, sequence, Xfrm.UserPolicyIdSize);
         WriteSelector(b.Fixed, selector);
         b.Fixed[60] = (byte)direction;
+        if (mark is { } m)
+            WriteMark(b.AddAttribute(Xfrm.XFRMA_MARK, Xfrm.MarkSize), m);
         return b.ToArray();
+    }
+
+    private static void WriteMark(Span<byte> destination, XfrmMark mark)
+    {
+        BinaryPrimitives.WriteUInt32LittleEndian(destination, mark.Value);
+        BinaryPrimitives.WriteUInt32LittleEndian(destination[4..], mark.Mask);
     }
 
     private static byte[] SaId(ushort type, ushort flags, IPAddress destination, uint spi, byte protocol, IPAddress? source, uint sequence)

@@ -102,13 +102,13 @@ public sealed unsafe class XfrmSocket : IDisposable
     }
 
     /// <summary>Removes the policy with this selector and direction (XFRM_MSG_DELPOLICY). ENOENT when there is none.</summary>
-    public void DeletePolicy(XfrmSelector selector, XfrmPolicyDirection direction) =>
-        Transact(seq => XfrmMessages.DeletePolicy(selector, direction, seq), expectReply: false);
+    public void DeletePolicy(XfrmSelector selector, XfrmPolicyDirection direction, XfrmMark? mark = null) =>
+        Transact(seq => XfrmMessages.DeletePolicy(selector, direction, seq, mark), expectReply: false);
 
     public void DeletePolicy(XfrmPolicySpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        DeletePolicy(spec.Selector, spec.Direction);
+        DeletePolicy(spec.Selector, spec.Direction, spec.Mark);
     }
 
     // --- Expire notifications -------------------------------------------------------------

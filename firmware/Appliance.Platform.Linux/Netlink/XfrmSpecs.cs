@@ -24,6 +24,12 @@ public sealed record XfrmSelector(
     /// <summary>A client's L2TP traffic to us: UDP from any port of <paramref name="remote"/> to <paramref name="local"/>:1701.</summary>
     public static XfrmSelector L2tpToLocal(IPAddress remote, IPAddress local) => new(remote, local, Xfrm.IPPROTO_UDP, DestinationPort: L2tpPort);
 
+    /// <summary>Every L2TP datagram to any local address on port 1701, from anywhere.</summary>
+    public static XfrmSelector AnyL2tpIn() => new(IPAddress.Any, IPAddress.Any, Xfrm.IPPROTO_UDP, DestinationPort: L2tpPort, SourcePrefix: 0, DestinationPrefix: 0);
+
+    /// <summary>Every L2TP datagram sent from local port 1701, to anywhere.</summary>
+    public static XfrmSelector AnyL2tpOut() => new(IPAddress.Any, IPAddress.Any, Xfrm.IPPROTO_UDP, SourcePort: L2tpPort, SourcePrefix: 0, DestinationPrefix: 0);
+
     internal void Validate()
     {
         XfrmAddress.RequireIPv4(Source, nameof(Source));
@@ -127,6 +133,13 @@ public sealed record XfrmUdpEncap(ushort SourcePort = 4500, ushort DestinationPo
 /// <summary><c>struct xfrm_offload</c>: hand ESP to a NIC (<c>XFRMA_OFFLOAD_DEV</c>).</summary>
 public sealed record XfrmOffload(int InterfaceIndex, XfrmOffloadFlags Flags);
 
+/// <summary><c>struct xfrm_mark</c>: a policy applies only to packets whose mark, masked, equals
+/// the value; on an SA as XFRMA_SET_MARK it is the mark given to the packets the SA processed.</summary>
+public readonly record struct XfrmMark(uint Value, uint Mask = uint.MaxValue)
+{
+    public override string ToString() => $"mark 0x{Value:x}/0x{Mask:x}";
+}
+
 /// <summary><c>struct xfrm_lifetime_cfg</c>: soft limits make the kernel send a soft expire
 /// (time to rekey), hard limits delete the SA. Bytes and packets default to XFRM_INF, seconds to
 /// 0 (no limit).</summary>
@@ -164,6 +177,9 @@ public sealed class XfrmSaSpec
     /// <summary>Anti-replay window in packets (at most 32 without ESN).</summary>
     public byte ReplayWindow { get; init; } = 32;
     public XfrmOffload? Offload { get; init; }
+    /// <summary>XFRMA_SET_MARK/_MASK: the mark the kernel puts on packets this SA decrypted
+    /// (inbound) or encrypted (outbound), so that the host can tell which SA carried a packet.</summary>
+    public XfrmMark? SetMark { get; init; }
 
     internal void Validate()
     {
@@ -189,7 +205,8 @@ public sealed class XfrmSaSpec
             (Encapsulation.OriginalAddress is null ? "" : $" oa {Encapsulation.OriginalAddress}");
         return $"esp spi 0x{Spi:x8} {Source} -> {Destination} reqid {ReqId} mode {Mode.ToString().ToLowerInvariant()} " +
             $"{algorithms}{encap}" + (Selector is null ? "" : $" sel {Selector}") +
-            (Offload is null ? "" : $" offload ifindex {Offload.InterfaceIndex} {Offload.Flags}");
+            (Offload is null ? "" : $" offload ifindex {Offload.InterfaceIndex} {Offload.Flags}") +
+            (SetMark is { } mark ? $" output-{mark}" : "");
     }
 }
 
@@ -209,6 +226,11 @@ public sealed class XfrmPolicySpec
     public IPAddress? TemplateDestination { get; init; }
     /// <summary><c>level use</c> instead of <c>level required</c>.</summary>
     public bool Optional { get; init; }
+    /// <summary>Only packets with this mark match (XFRMA_MARK); part of the policy's identity, so
+    /// policies with equal selectors and different marks coexist.</summary>
+    public XfrmMark? Mark { get; init; }
+    /// <summary>Drop matching packets instead of transforming them (no template is sent).</summary>
+    public bool Block { get; init; }
 
     /// <summary>Outbound L2TP to a client: our address:1701 → the client's address (any port), through ESP transport.</summary>
     public static XfrmPolicySpec L2tpOut(IPAddress local, IPAddress remote, uint reqId, uint priority = 0) => new()
@@ -238,7 +260,8 @@ public sealed class XfrmPolicySpec
     }
 
     public override string ToString() =>
-        $"policy dir {Direction.ToString().ToLowerInvariant()} sel {Selector} priority {Priority} tmpl proto {TemplateProtocol} reqid {ReqId} mode {Mode.ToString().ToLowerInvariant()}";
+        $"policy dir {Direction.ToString().ToLowerInvariant()} sel {Selector} priority {Priority}" + (Mark is { } m ? $" {m}" : "") +
+        (Block ? " action block" : $" tmpl proto {TemplateProtocol} reqid {ReqId} mode {Mode.ToString().ToLowerInvariant()}");
 }
 
 /// <summary>What <c>XFRM_MSG_GETSA</c> says about an SA's use (<c>curlft</c> and <c>stats</c>).</summary>

@@ -128,6 +128,61 @@ public class XfrmRequestGoldenTests
     }
 
     [Fact]
+    public void Marked_outbound_policy_matches_ip_xfrm_policy_add_with_mark()
+    {
+        var (golden, seq) = Golden(GoldenCaptures.PolicyOutMarked);
+        var spec = new XfrmPolicySpec
+        {
+            Selector = XfrmSelector.L2tpFromLocal(Box, Client),
+            Direction = XfrmPolicyDirection.Out,
+            ReqId = 36,
+            Priority = 1000,
+            Mark = new XfrmMark(0x24),
+        };
+        AssertSameBytes(golden, XfrmMessages.NewPolicy(spec, seq));
+    }
+
+    [Fact]
+    public void Blocking_policy_for_all_outbound_l2tp_matches_ip_xfrm_action_block()
+    {
+        var (golden, seq) = Golden(GoldenCaptures.PolicyBlockL2tpOut);
+        var spec = new XfrmPolicySpec
+        {
+            Selector = XfrmSelector.AnyL2tpOut(),
+            Direction = XfrmPolicyDirection.Out,
+            ReqId = 0,
+            Priority = 3000,
+            Block = true,
+        };
+        AssertSameBytes(golden, XfrmMessages.NewPolicy(spec, seq));
+    }
+
+    [Fact]
+    public void Deleting_a_marked_policy_names_its_mark()
+    {
+        var (golden, seq) = Golden(GoldenCaptures.PolicyDeleteOutMarked);
+        AssertSameBytes(golden, XfrmMessages.DeletePolicy(XfrmSelector.L2tpFromLocal(Box, Client), XfrmPolicyDirection.Out, seq, new XfrmMark(0x24)));
+    }
+
+    [Fact]
+    public void Sa_that_marks_its_packets_matches_ip_xfrm_output_mark()
+    {
+        var (golden, seq) = Golden(GoldenCaptures.SaSetMark);
+        var spec = new XfrmSaSpec
+        {
+            Source = Client,
+            Destination = Box,
+            Spi = 0x2345,
+            ReqId = 36,
+            Cipher = XfrmCipher.AesCbc(K16),
+            Integrity = XfrmIntegrity.HmacSha1_96(K20),
+            Encapsulation = new XfrmUdpEncap(4500, 4500),
+            SetMark = new XfrmMark(0x24),
+        };
+        AssertSameBytes(golden, XfrmMessages.NewSa(spec, seq));
+    }
+
+    [Fact]
     public void Every_request_is_a_whole_number_of_aligned_attributes_and_states_its_own_length()
     {
         var spec = new XfrmSaSpec

@@ -81,6 +81,18 @@ capture PolicyOut ip xfrm policy add src 203.0.113.1/32 dst 10.77.0.2/32 proto u
 capture PolicyIn ip xfrm policy add src 10.77.0.2/32 dst 203.0.113.1/32 proto udp dport 1701 \
     dir in priority 2000 tmpl proto esp reqid 8 mode transport
 capture PolicyDeleteIn ip xfrm policy delete src 10.77.0.2/32 dst 203.0.113.1/32 proto udp dport 1701 dir in
+# The kernel datapath's per-client outbound policy (only packets with the client's mark), the
+# catch-all that blocks unmarked L2TP, its deletion, and an inbound SA that marks what it decrypted.
+capture PolicyOutMarked ip xfrm policy add src 203.0.113.1/32 dst 10.77.0.2/32 proto udp sport 1701 \
+    dir out priority 1000 mark 0x24 mask 0xffffffff tmpl proto esp reqid 36 mode transport
+capture PolicyBlockL2tpOut ip xfrm policy add src 0.0.0.0/0 dst 0.0.0.0/0 proto udp sport 1701 \
+    dir out priority 3000 action block
+capture PolicyDeleteOutMarked ip xfrm policy delete src 203.0.113.1/32 dst 10.77.0.2/32 proto udp sport 1701 \
+    dir out mark 0x24 mask 0xffffffff
+capture SaSetMark ip xfrm state add src 10.77.0.2 dst 203.0.113.1 proto esp spi 0x00002345 \
+    reqid 36 mode transport replay-window 32 \
+    enc 'cbc(aes)' 0x$K16 auth-trunc 'hmac(sha1)' 0x$K20 96 \
+    encap espinudp 4500 4500 0.0.0.0 output-mark 0x24 mask 0xffffffff
 
 # Kernel answers (iproute2 sets NETLINK_EXT_ACK but not NETLINK_CAP_ACK, so an error echoes the
 # whole request before the extended-ACK attributes). The policy add succeeds here; the ESP SA is
