@@ -74,7 +74,7 @@ publish_lab_driver() {
     --nologo -v quiet >"$REPO/out/test/xfrm-driver-publish.log" 2>&1 || { cat "$REPO/out/test/xfrm-driver-publish.log"; return 1; }
 }
 publish_lab_driver || tally xfrm-driver 0 1
-for scenario in smoke ipsec-strongswan xfrm; do
+for scenario in smoke ipsec-strongswan ipsec-strongswan-kernel xfrm; do
   run_suite "lab-$scenario" "$REPO/out/test/lab-$scenario.log" env APPLIANCE_BIN="$REPO/out/linux-x64/appliance" "$REPO/tests/lab/run-scenario.sh" "$scenario"
 done
 

@@ -57,8 +57,6 @@ internal static class DaemonHost
                 log.Info("platform", "crypto driver", ("algorithm", d.Algorithm), ("driver", d.Driver),
                     ("acceleration", d.Acceleration.ToString().ToLowerInvariant()), ("note", d.Note));
             log.Info("platform", "cpu", ("arch", platform.Architecture), ("aes_instructions", platform.CpuAesInstructions));
-            if (platform.Datapath.Kind == DatapathKind.Kernel)
-                log.Warn("platform", "kernel ESP through XFRM is not wired yet: ESP is handled in userspace (UDP 4500)");
 
             using var stop = new CancellationTokenSource();
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
@@ -114,6 +112,11 @@ internal static class DaemonHost
                 {
                     if (web is not null) await web.DisposeAsync();
                     return Refuse(log, $"cannot open the IKE ports UDP 500 and 4500: {e.Message}");
+                }
+                catch (Esp.EspDatapathException e)
+                {
+                    if (web is not null) await web.DisposeAsync();
+                    return Refuse(log, $"kernel ESP datapath unavailable: {e.Message} (set vpn.datapath = userspace to run without it)");
                 }
                 await using (ike)
                 await using (web)

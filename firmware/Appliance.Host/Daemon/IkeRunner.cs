@@ -1,4 +1,6 @@
 using System.Net;
+using Appliance.Host.Daemon.Esp;
+using Appliance.Platform.Linux.Netlink;
 using Appliance.Platform.Linux.Probe;
 using Appliance.Platform.Linux.Udp;
 using Appliance.Protocols.Esp;
@@ -11,9 +13,10 @@ using Appliance.Services.Status;
 namespace Appliance.Host.Daemon;
 
 /// <summary>
-/// Runs the IKEv1 responder: one task reads datagrams from UDP 500/4500 and feeds them, with the
-/// time, to the I/O-free core; the actions it returns are carried out here (send, log, record the
-/// ESP SAs). One task means the core needs no locks.
+/// Runs the IKEv1 responder: one task reads datagrams from UDP 500/4500 (and, on the kernel
+/// datapath, XFRM expire notifications) and feeds them, with the time, to the I/O-free core; the
+/// actions it returns are carried out here (send, log, install or remove ESP SAs in the
+/// datapath). One task means the core needs no locks; the lock only guards status reads.
 /// </summary>
 internal sealed class IkeRunner : IAsyncDisposable
 {
@@ -23,23 +26,55 @@ internal sealed class IkeRunner : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private readonly object _gate = new();
-    private IkeResponder _responder;
-    private readonly UserspaceEsp _esp = new();
+    private readonly IkeResponder _responder;
+    private readonly IEspDatapath _esp;
+    private readonly KernelEspExpiry? _expiry;
 
-    private IkeRunner(IkeSockets sockets, IkeResponder responder, Log log)
+    private IkeRunner(IkeSockets sockets, IkeResponder responder, IEspDatapath esp, KernelEspExpiry? expiry, Log log)
     {
         _sockets = sockets;
         _responder = responder;
+        _esp = esp;
+        _expiry = expiry;
         _log = log;
         _loop = RunAsync();
     }
 
+    public string DatapathName => _esp.Name;
+
     public static IkeRunner Start(ApplianceConfig config, PlatformReport platform, Log log, IPAddress bindAddress, int ikePort = 500, int natTPort = 4500)
     {
-        var sockets = IkeSockets.Open(bindAddress, ikePort, natTPort);
+        IEspDatapath esp;
+        KernelEspExpiry? expiry = null;
+        if (platform.Datapath.Kind == DatapathKind.Kernel)
+        {
+            int? offload = InterfaceIndex(config.Values[ConfigSchema.WanInterface]);
+            var kernel = KernelEspDatapath.Open(offload);
+            try { expiry = KernelEspExpiry.Start(); }
+            catch (NetlinkException e)
+            {
+                kernel.Dispose();
+                throw new EspDatapathException($"cannot listen for XFRM expire notifications: {e.Message}", e);
+            }
+            esp = kernel;
+        }
+        else esp = new UserspaceEspDatapath();
+
+        IkeSockets sockets;
+        try { sockets = IkeSockets.Open(bindAddress, ikePort, natTPort, kernelEspInUdp: !esp.WantsEspFromSocket); }
+        catch { expiry?.Dispose(); esp.Dispose(); throw; }
         log.Info("ike", "listening", ("ike_port", sockets.IkePort), ("nat_t_port", sockets.NatTraversalPort),
-            ("security", config.VpnSecurity));
-        return new IkeRunner(sockets, new IkeResponder(Options(config, platform)), log);
+            ("security", config.VpnSecurity), ("esp", esp.Name));
+        return new IkeRunner(sockets, new IkeResponder(Options(config, platform)), esp, expiry, log);
+    }
+
+    /// <summary>The WAN interface's index, for SAs a NIC may offload; null when it has none.</summary>
+    private static int? InterfaceIndex(string name)
+    {
+        if (string.IsNullOrEmpty(name) || name.Contains('/') || name.Contains("..")) return null;
+        try { return int.TryParse(File.ReadAllText($"/sys/class/net/{name}/ifindex").Trim(), out int i) ? i : null; }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
     }
 
     /// <summary>Options from the configuration: the PSK and the security level; among acceptable
@@ -73,10 +108,11 @@ internal sealed class IkeRunner : IAsyncDisposable
     {
         lock (_gate)
         {
+            var esp = _esp.Counters();
             var drops = new Dictionary<string, long>(_responder.Drops);
-            foreach (var (reason, count) in _esp.Drops) drops["esp: " + reason] = count;
-            return new VpnStatus(_responder.SaCount, _responder.EstablishedCount, _esp.SaPairs, _esp.PacketsReceived,
-                _esp.PacketsDecrypted, _esp.L2tpDatagrams, drops);
+            foreach (var (reason, count) in esp.Drops) drops["esp: " + reason] = count;
+            return new VpnStatus(_responder.SaCount, _responder.EstablishedCount, esp.SaPairs, esp.PacketsReceived,
+                esp.PacketsDecrypted, esp.L2tpDatagrams, drops);
         }
     }
 
@@ -86,9 +122,12 @@ internal sealed class IkeRunner : IAsyncDisposable
         var tick = timer.WaitForNextTickAsync(_stop.Token).AsTask();
         var reader = _sockets.Received;
         var next = reader.WaitToReadAsync(_stop.Token).AsTask();
+        var expires = _expiry?.Expires;
+        // Without the kernel datapath nothing expires on its own: a task that never completes.
+        var expired = expires?.WaitToReadAsync(_stop.Token).AsTask() ?? Task.Delay(Timeout.Infinite, _stop.Token);
         while (!_stop.IsCancellationRequested)
         {
-            try { await Task.WhenAny(tick, next); }
+            try { await Task.WhenAny(tick, next, expired); }
             catch (OperationCanceledException) { break; }
             if (tick.IsCompleted)
             {
@@ -98,6 +137,12 @@ internal sealed class IkeRunner : IAsyncDisposable
                 await ExecuteAsync(actions);
                 tick = timer.WaitForNextTickAsync(_stop.Token).AsTask();
             }
+            if (expired.IsCompleted && expires is not null)
+            {
+                if (expired.IsCanceled || !((Task<bool>)expired).Result) break;
+                while (expires.TryRead(out var expire)) await OnExpireAsync(expire);
+                expired = expires.WaitToReadAsync(_stop.Token).AsTask();
+            }
             if (next.IsCompleted)
             {
                 if (next.IsCanceled || !next.Result) break;
@@ -105,7 +150,7 @@ internal sealed class IkeRunner : IAsyncDisposable
                 {
                     if (datagram.IsEsp)
                     {
-                        lock (_gate) _esp.Receive(datagram.Data);
+                        lock (_gate) _esp.ReceiveEsp(datagram.Data);
                         continue;
                     }
                     List<IkeAction> actions;
@@ -126,6 +171,26 @@ internal sealed class IkeRunner : IAsyncDisposable
         }
     }
 
+    /// <summary>A soft expire is the client's cue to rekey (logged); at a hard one the kernel has
+    /// deleted the SA, and the client is told that the pair is gone.</summary>
+    private async Task OnExpireAsync(XfrmExpire expire)
+    {
+        if (_esp is not KernelEspDatapath kernel) return;
+        List<IkeAction> actions;
+        lock (_gate)
+        {
+            if (kernel.PairOf(expire.Spi) is not { } inbound) return;
+            if (!expire.Hard)
+            {
+                _log.Info("esp", "ESP SA soft lifetime reached; the client is expected to rekey", ("spi", $"{expire.Spi:x8}"),
+                    ("bytes", expire.Sa.Counters.Bytes), ("packets", expire.Sa.Counters.Packets));
+                return;
+            }
+            actions = _responder.ExpireChild(inbound, "ESP SA lifetime ended");
+        }
+        await ExecuteAsync(actions);
+    }
+
     private async Task ExecuteAsync(List<IkeAction> actions)
     {
         foreach (var action in actions)
@@ -140,13 +205,37 @@ internal sealed class IkeRunner : IAsyncDisposable
                     _log.Write(l.Level switch { "debug" => LogLevel.Debug, "warn" => LogLevel.Warn, "error" => LogLevel.Error, _ => LogLevel.Info }, "ike", l.Message, l.Fields);
                     break;
                 case InstallChildSa install:
-                    lock (_gate) _esp.Install(install.Child);
+                    await InstallAsync(install.Child);
                     break;
                 case RemoveChildSa remove:
                     lock (_gate) _esp.Remove(remove.InboundSpi);
                     break;
             }
         }
+    }
+
+    /// <summary>A pair the datapath refuses would leave the client sending into nothing: it is
+    /// deleted towards the client instead, with the reason in the log.</summary>
+    private async Task InstallAsync(ChildSaKeys child)
+    {
+        List<IkeAction> undo;
+        lock (_gate)
+        {
+            try
+            {
+                _esp.Install(child);
+                if (_esp is KernelEspDatapath kernel)
+                    _log.Info("esp", "ESP SAs installed in the kernel", ("peer", child.Peer), ("spi_in", $"{child.InboundSpi:x8}"),
+                        ("spi_out", $"{child.OutboundSpi:x8}"), ("mark", $"0x{kernel.MarkOf(child.Peer):x}"));
+                return;
+            }
+            catch (EspDatapathException e)
+            {
+                _log.Error("esp", "ESP SAs not installed", ("peer", child.Peer), ("datapath", _esp.Name), ("error", e.Message));
+                undo = _responder.ExpireChild(child.InboundSpi, "datapath refused the SAs");
+            }
+        }
+        await ExecuteAsync(undo);
     }
 
     public async ValueTask DisposeAsync()
@@ -157,6 +246,7 @@ internal sealed class IkeRunner : IAsyncDisposable
         _stop.Cancel();
         try { await _loop; } catch (OperationCanceledException) { }
         await _sockets.DisposeAsync();
+        _expiry?.Dispose();
         lock (_gate) { _responder.Dispose(); _esp.Dispose(); }
         _stop.Dispose();
     }

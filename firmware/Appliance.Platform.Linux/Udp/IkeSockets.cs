@@ -38,13 +38,21 @@ public sealed class IkeSockets : IAsyncDisposable
     public long Malformed => Interlocked.Read(ref _malformed);
     public long Overflow => Interlocked.Read(ref _overflow);
 
-    /// <summary>Binds both ports on <paramref name="address"/> (Any for every interface).</summary>
-    public static IkeSockets Open(IPAddress address, int ikePort = 500, int natTPort = 4500)
+    /// <summary>Binds both ports on <paramref name="address"/> (Any for every interface). With
+    /// <paramref name="kernelEspInUdp"/> the 4500 socket becomes the kernel's ESP-in-UDP
+    /// decapsulator (UDP_ENCAP_ESPINUDP): ESP goes to XFRM, only IKE and keepalives reach us.</summary>
+    public static IkeSockets Open(IPAddress address, int ikePort = 500, int natTPort = 4500, bool kernelEspInUdp = false)
     {
         var ike = Bind(address, ikePort);
         try
         {
-            return new IkeSockets(ike, Bind(address, natTPort), ((IPEndPoint)ike.LocalEndPoint!).Port, natTPort);
+            var natT = Bind(address, natTPort);
+            if (kernelEspInUdp)
+            {
+                try { Netlink.UdpEncapSocket.Enable(natT); }
+                catch { natT.Dispose(); throw; }
+            }
+            return new IkeSockets(ike, natT, ((IPEndPoint)ike.LocalEndPoint!).Port, natTPort);
         }
         catch
         {

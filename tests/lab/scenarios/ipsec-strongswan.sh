@@ -1,20 +1,25 @@
 #!/bin/bash
 # shellcheck disable=SC2317  # the check functions below are called through lab_check
 # L2TP/IPsec clients (strongSwan's charon, IKEv1) against the appliance daemon on
-# a kernel that has ESP, with the daemon's userspace ESP datapath:
+# a kernel that has ESP, with the daemon's ESP datapath given as the argument:
+# "userspace" (the default) or "kernel" (XFRM SAs installed by the daemon).
 #
 #   client  10.77.0.2 ─┐
 #   client2 10.77.1.2 ─┼─ nat (masquerade, 203.0.113.2) ── wan ── box 203.0.113.1 (appliance)
 #   client3 10.77.2.2 ─┘
 #
-# 1. the daemon starts in "box" with vpn.datapath=userspace;
+# 1. the daemon starts in "box" with vpn.datapath=DATAPATH;
 # 2. client: charon (kernel-netlink: the client's own kernel carries the ESP SAs)
 #    configured as the usual L2TP/IPsec guides do (IKEv1 Main Mode, PSK, transport
 #    mode, udp/1701 both ends) brings up IKE and CHILD SAs through the NAT, so
 #    ESP is UDP-encapsulated on 4500; the daemon's SPI pair matches charon's;
 # 3. L2TP SCCRQs from client port 1701 are encrypted by the client kernel and
-#    must be decrypted by the daemon (status counters). Only this direction is
-#    tested: the reply direction needs the L2TP server (a later issue);
+#    must be decrypted (status counters). Userspace: only this direction (the
+#    reply direction comes with the L2TP server). Kernel: a UDP echo on the
+#    box's port 1701 stands in for the L2TP server: it reads the mark the
+#    client's inbound SA put on each datagram and answers with that mark, so the
+#    reply must go out through that client's SA (counters on both sides); L2TP
+#    in clear is dropped both ways by the daemon's guard policies;
 # 4. client2 behind the same NAT: two IKE SAs and two ESP SA pairs at once, with
 #    different SPIs, and both carry traffic;
 # 5. client3 with a wrong PSK: refused, logged once, not kept;
@@ -29,6 +34,8 @@ set -euo pipefail
 # shellcheck source=tests/lab/lib.sh
 . "$LAB_DIR/lib.sh"
 
+ESP_DATAPATH="${1:-userspace}"
+case "$ESP_DATAPATH" in userspace|kernel) ;; *) echo "datapath must be userspace or kernel, not $ESP_DATAPATH" >&2; exit 2 ;; esac
 PSK='lab-ipsec-psk-7Hq2xR9wK4'
 WRONG_PSK='not-the-lab-psk-3Jd8'
 DATA="$LAB_TMP/appliance-data"
@@ -320,6 +327,7 @@ out_sa_used() {
 cat > "$LAB_TMP/sccrq.py" << 'EOF'
 import socket, struct, sys, time
 dst, count, host = sys.argv[1], int(sys.argv[2]), sys.argv[3].encode()
+want_replies = len(sys.argv) > 4 and sys.argv[4] == 'replies'
 def avp(attr, value):  # mandatory bit, length, vendor 0, attribute, value
     return struct.pack('!HHH', 0x8000 | (6 + len(value)), 0, attr) + value
 body = (avp(0, struct.pack('!H', 1))          # Message Type: SCCRQ
@@ -337,8 +345,65 @@ for i in range(count):
     s.sendto(msg, (dst, 1701))
     time.sleep(0.1)
 print(f"sent {count} SCCRQ of {len(msg)} bytes from udp/1701 to {dst}:1701")
+if want_replies:
+    s.settimeout(10)
+    got = 0
+    try:
+        while got < count:
+            data, peer = s.recvfrom(4096)
+            if data == msg:
+                got += 1
+    except socket.timeout:
+        pass
+    print(f"{got} of {count} echoed back")
+    sys.exit(0 if got == count else 1)
 EOF
 send_l2tp() { ip netns exec "$1" "$PYTHON" "$LAB_TMP/sccrq.py" "$BOX" "$2" "$1"; }
+send_l2tp_echoed() { ip netns exec "$1" "$PYTHON" "$LAB_TMP/sccrq.py" "$BOX" "$2" "$1" replies; }
+
+# The kernel datapath's stand-in for the L2TP server: a UDP echo on the box's
+# port 1701 that logs each datagram's source and the mark its SA put on it
+# (SO_RCVMARK), and answers with that mark (SO_MARK), which selects the
+# client's outbound policy.
+cat > "$LAB_TMP/echo1701.py" << 'EOF'
+import socket, sys
+SO_MARK, SO_RCVMARK = 36, 75
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.setsockopt(socket.SOL_SOCKET, SO_RCVMARK, 1)
+s.bind(('0.0.0.0', 1701))
+print("listening", flush=True)
+while True:
+    data, anc, flags, peer = s.recvmsg(4096, socket.CMSG_SPACE(4))
+    mark = 0
+    for level, kind, value in anc:
+        if level == socket.SOL_SOCKET and kind == SO_MARK:
+            mark = int.from_bytes(value[:4], 'little')
+    s.setsockopt(socket.SOL_SOCKET, SO_MARK, mark)
+    try:
+        s.sendto(data, peer)
+        result = "echoed"
+    except OSError as e:
+        result = f"refused errno={e.errno}"
+    print(f"from {peer[0]}:{peer[1]} mark 0x{mark:x} {len(data)} bytes {result}", flush=True)
+EOF
+ECHO_LOG="$LAB_LOGS/box-echo1701.log"
+
+# plain-out.py DST: an unmarked datagram from the box's port 1701 must be
+# refused by the outbound guard policy (EPERM) instead of leaving in clear.
+cat > "$LAB_TMP/plain-out.py" << 'EOF'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('0.0.0.0', 1701))
+try:
+    s.sendto(b'plain l2tp', (sys.argv[1], 1701))
+    print("sent in clear: not blocked")
+    sys.exit(1)
+except OSError as e:
+    print(f"refused: errno {e.errno} ({e.strerror})")
+    sys.exit(0 if e.errno == 1 else 1)
+EOF
 
 # save_status NAME: the last status answer a check saw (or a fresh one) as logs/status-NAME.json.
 save_status() {
@@ -390,8 +455,7 @@ configure() {
     appliance config set web.listen loopback:8080
 }
 lab_check appliance-config configure
-# Recorded on its own: the key is new (auto|userspace|kernel); "unknown key" is a FAIL.
-lab_check appliance-config-datapath-userspace appliance config set vpn.datapath userspace
+lab_check "appliance-config-datapath-$ESP_DATAPATH" appliance config set vpn.datapath "$ESP_DATAPATH"
 
 lab_capture appliance-config-show appliance config show
 lab_bg appliance-daemon box "$APPLIANCE_BIN" run --data "$DATA"
@@ -401,7 +465,19 @@ daemon_ready() {
     grep 'msg=ready' "$DAEMON_LOG"
 }
 lab_require appliance-daemon-ready daemon_ready
-lab_check appliance-datapath-userspace daemon_wait 1 'msg="datapath chosen" datapath=userspace'
+lab_check "appliance-datapath-$ESP_DATAPATH" daemon_wait 1 "msg=\"datapath chosen\" datapath=$ESP_DATAPATH"
+if [[ "$ESP_DATAPATH" == kernel ]]; then
+    guards_installed() {
+        local p
+        p="$(ip -n box xfrm policy)"
+        echo "$p"
+        grep -A2 'proto udp dport 1701' <<< "$p" | grep -q 'dir in priority 2000' || { echo "no inbound L2TP guard"; return 1; }
+        grep -A2 'proto udp sport 1701' <<< "$p" | grep -q 'action block' || { echo "no outbound L2TP block"; return 1; }
+    }
+    lab_check appliance-kernel-l2tp-guard-policies guards_installed
+    lab_bg box-echo1701 box "$PYTHON" -u "$LAB_TMP/echo1701.py"
+    lab_check box-echo1701-listening lab_wait 20 grep -q listening "$ECHO_LOG"
+fi
 ike_ports_open() { ip netns exec box ss -Hlun | grep -q ':500 ' && ip netns exec box ss -Hlun | grep -q ':4500 '; }
 lab_check appliance-ike-ports-open lab_wait 20 ike_ports_open
 save_status start
@@ -422,24 +498,89 @@ lab_check client-xfrm-two-espinudp-sas client_xfrm_ok client "$C1_IN" "$C1_OUT"
 lab_check appliance-ike-sa-established-client daemon_wait 10 "msg=\"IKE SA established\".* id=$LAB_CLIENT_IP"
 lab_check appliance-esp-sas-match-client daemon_spis_match "$C1_IN" "$C1_OUT"
 lab_check appliance-status-one-esp-pair vpn_expect 5 espSaPairs -eq 1
+# box_xfrm_ok IN OUT: (kernel datapath) the box holds the mirror image of the
+# client's pair, UDP-encapsulated, marking what it processes.
+box_xfrm_ok() {
+    local in="$1" out="$2" st
+    st="$(ip -n box xfrm state)"
+    echo "$st"
+    grep -q "proto esp spi 0x$in " <<< "$st" || { echo "no box SA with SPI $in"; return 1; }
+    grep -q "proto esp spi 0x$out " <<< "$st" || { echo "no box SA with SPI $out"; return 1; }
+    [[ "$(grep -c 'encap type espinudp' <<< "$st")" -ge 2 ]] || { echo "box SAs are not UDP-encapsulated"; return 1; }
+    grep -q 'output-mark 0x4c32' <<< "$st" || { echo "box SAs do not mark their packets"; return 1; }
+}
+# box_marked_policies N: one marked outbound policy per client.
+box_marked_policies() {
+    local want="$1" p n
+    p="$(ip -n box xfrm policy)"
+    echo "$p"
+    n="$(grep -c 'mark 0x4c32' <<< "$p" || true)"
+    echo "$n marked policies, want $want"
+    [[ "$n" -eq "$want" ]]
+}
+if [[ "$ESP_DATAPATH" == kernel ]]; then
+    lab_check box-kernel-sas-client box_xfrm_ok "$C1_IN" "$C1_OUT"
+    lab_check box-kernel-one-client-policy box_marked_policies 1
+    lab_check appliance-logged-kernel-install daemon_wait 5 'msg="ESP SAs installed in the kernel"'
+fi
 
 # ============================================================================
 # 3. Traffic client -> box (the reply direction needs the L2TP server: later)
 # ============================================================================
 
-lab_check client-send-l2tp send_l2tp client 3
-lab_check client-xfrm-out-counters out_sa_used client "$LAB_CLIENT_IP"
-lab_check appliance-esp-received vpn_expect 15 espPacketsReceived -gt 0
-lab_check appliance-esp-decrypted vpn_expect_again 15 espPacketsDecrypted -gt 0
-lab_check appliance-l2tp-through-esp vpn_expect_again 15 l2tpDatagramsThroughEsp -gt 0
-# The box's kernel holds no ESP SA: what was decrypted, the daemon decrypted itself.
-box_kernel_has_no_sa() {
-    local st
-    st="$(ip -n box xfrm state)"
-    echo "${st:-box: no xfrm state}"
-    [[ -z "$st" ]]
+# in_sa_used NS DST_IP: packets counted on the SA that NS decrypts (first one to DST_IP).
+in_sa_used() {
+    local n
+    ip -s -n "$1" xfrm state list dst "$2"
+    n="$(ip -s -n "$1" xfrm state list dst "$2" | sed -n 's/^[[:space:]]*[0-9]*(bytes), \([0-9]*\)(packets).*/\1/p' | head -n 1)"
+    echo "inbound SA packets in $1: ${n:-none}"
+    [[ "${n:-0}" -gt 0 ]]
 }
-lab_check box-kernel-has-no-esp-sa box_kernel_has_no_sa
+if [[ "$ESP_DATAPATH" == userspace ]]; then
+    lab_check client-send-l2tp send_l2tp client 3
+    lab_check client-xfrm-out-counters out_sa_used client "$LAB_CLIENT_IP"
+    lab_check appliance-esp-received vpn_expect 15 espPacketsReceived -gt 0
+    lab_check appliance-esp-decrypted vpn_expect_again 15 espPacketsDecrypted -gt 0
+    lab_check appliance-l2tp-through-esp vpn_expect_again 15 l2tpDatagramsThroughEsp -gt 0
+    # The box's kernel holds no ESP SA: what was decrypted, the daemon decrypted itself.
+    box_kernel_has_no_sa() {
+        local st
+        st="$(ip -n box xfrm state)"
+        echo "${st:-box: no xfrm state}"
+        [[ -z "$st" ]]
+    }
+    lab_check box-kernel-has-no-esp-sa box_kernel_has_no_sa
+else
+    lab_check client-l2tp-echoed-through-sa send_l2tp_echoed client 3
+    lab_check client-xfrm-out-counters out_sa_used client "$LAB_CLIENT_IP"
+    lab_check client-xfrm-in-counters in_sa_used client "$LAB_CLIENT_IP"
+    lab_check box-xfrm-in-counters in_sa_used box "$BOX"
+    lab_check appliance-esp-decrypted vpn_expect 15 espPacketsDecrypted -gt 0
+    echo_marked() {
+        cat "$ECHO_LOG"
+        grep -E 'mark 0x4c32[0-9a-f]{4} .* echoed' "$ECHO_LOG"
+    }
+    lab_check box-echo-saw-sa-mark echo_marked
+    lab_check box-unmarked-l2tp-out-blocked ip netns exec box "$PYTHON" "$LAB_TMP/plain-out.py" "$LAB_NAT_WAN_IP"
+    # L2TP in clear from the WAN (the NAT router itself, source port 1702): the
+    # inbound guard drops it before any socket sees it.
+    policy_drops() {
+        ip netns exec box cat /proc/net/xfrm_stat \
+            | awk '$1 == "XfrmInNoStates" || $1 == "XfrmInTmplMismatch" || $1 == "XfrmInNoPols" || $1 == "XfrmInPolBlock" { n += $2 } END { print n + 0 }'
+    }
+    plain_in_dropped() {
+        local before after
+        before="$(policy_drops)"
+        ip netns exec nat "$PYTHON" -c "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('0.0.0.0', 1702)); [s.sendto(b'plain', ('$BOX', 1701)) for _ in range(3)]"
+        sleep 1
+        after="$(policy_drops)"
+        echo "box XFRM policy drops: $before -> $after"
+        ip netns exec box cat /proc/net/xfrm_stat | grep -v ' 0$' || true
+        if grep -q ':1702 ' "$ECHO_LOG"; then echo "the echo saw clear L2TP:"; grep ':1702 ' "$ECHO_LOG"; return 1; fi
+        [[ "$after" -ge $((before + 3)) ]]
+    }
+    lab_check box-plain-l2tp-in-dropped plain_in_dropped
+fi
 save_status after-client
 lab_capture xfrm-client-after-traffic ip -s -n client xfrm state
 
@@ -477,14 +618,32 @@ lab_capture swanctl-sas-client swan client --list-sas
 lab_capture swanctl-sas-client2 swan client2 --list-sas
 
 D0="$(vpn_now espPacketsDecrypted)"
-L0="$(vpn_now l2tpDatagramsThroughEsp)"
-lab_check client2-send-l2tp send_l2tp client2 3
-lab_check client2-xfrm-out-counters out_sa_used client2 "$CLIENT2_IP"
-lab_check appliance-esp-decrypted-client2 vpn_expect 15 espPacketsDecrypted -gt "$D0"
-lab_check appliance-l2tp-through-esp-client2 vpn_expect_again 15 l2tpDatagramsThroughEsp -gt "$L0"
-D1="$(vpn_now espPacketsDecrypted)"
-lab_check client-send-l2tp-again send_l2tp client 2
-lab_check appliance-esp-decrypted-client-again vpn_expect 15 espPacketsDecrypted -gt "$D1"
+if [[ "$ESP_DATAPATH" == userspace ]]; then
+    L0="$(vpn_now l2tpDatagramsThroughEsp)"
+    lab_check client2-send-l2tp send_l2tp client2 3
+    lab_check client2-xfrm-out-counters out_sa_used client2 "$CLIENT2_IP"
+    lab_check appliance-esp-decrypted-client2 vpn_expect 15 espPacketsDecrypted -gt "$D0"
+    lab_check appliance-l2tp-through-esp-client2 vpn_expect_again 15 l2tpDatagramsThroughEsp -gt "$L0"
+    D1="$(vpn_now espPacketsDecrypted)"
+    lab_check client-send-l2tp-again send_l2tp client 2
+    lab_check appliance-esp-decrypted-client-again vpn_expect 15 espPacketsDecrypted -gt "$D1"
+else
+    lab_check box-kernel-sas-client2 box_xfrm_ok "$C2_IN" "$C2_OUT"
+    lab_check box-kernel-two-client-policies box_marked_policies 2
+    # Both clients' L2TP arrives as NAT-address:1701 -> box:1701; only the SA's
+    # mark tells them apart, and each reply must reach the client that asked.
+    lab_check client2-l2tp-echoed-through-sa send_l2tp_echoed client2 3
+    lab_check client2-xfrm-in-counters in_sa_used client2 "$CLIENT2_IP"
+    lab_check client-l2tp-echoed-again send_l2tp_echoed client 2
+    two_marks() {
+        local marks
+        marks="$(sed -n 's/.* mark \(0x4c32[0-9a-f]*\) .*echoed.*/\1/p' "$ECHO_LOG" | sort -u | tr '\n' ' ')"
+        echo "marks seen by the echo: $marks"
+        [[ "$(wc -w <<< "$marks")" -eq 2 ]]
+    }
+    lab_check box-echo-two-clients-two-marks two_marks
+    lab_check appliance-esp-decrypted-both vpn_expect 15 espPacketsDecrypted -gt "$D0"
+fi
 save_status after-both
 lab_capture xfrm-client2-after-traffic ip -s -n client2 xfrm state
 
@@ -543,6 +702,16 @@ client_sas_gone() {
     [[ -z "$st" ]]
 }
 lab_check client-xfrm-sas-removed lab_wait 10 client_sas_gone
+if [[ "$ESP_DATAPATH" == kernel ]]; then
+    box_client_sas_gone() {
+        local st
+        st="$(ip -n box xfrm state)"
+        echo "$st"
+        ! grep -qE "proto esp spi 0x($C1_IN|$C1_OUT) " <<< "$st"
+    }
+    lab_check box-kernel-client-sas-removed lab_wait 10 box_client_sas_gone
+    lab_check box-kernel-one-client-policy-left box_marked_policies 1
+fi
 save_status after-terminate
 
 # ============================================================================
@@ -576,5 +745,14 @@ fi
 daemon_exit_0() { echo "daemon exit: $DAEMON_RC"; [[ "$DAEMON_RC" == 0 ]]; }
 lab_check appliance-sigterm-exit-0 daemon_exit_0
 lab_check charon-client2-told-of-shutdown lab_wait 10 charon_has client2 'received DELETE for IKE_SA'
+if [[ "$ESP_DATAPATH" == kernel ]]; then
+    box_xfrm_empty() {
+        local st p
+        st="$(ip -n box xfrm state)"; p="$(ip -n box xfrm policy)"
+        echo "state: ${st:-none}"; echo "policy: ${p:-none}"
+        [[ -z "$st" && -z "$p" ]]
+    }
+    lab_check box-kernel-xfrm-cleaned-on-stop box_xfrm_empty
+fi
 
 lab_finish

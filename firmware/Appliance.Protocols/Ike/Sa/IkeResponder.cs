@@ -47,6 +47,7 @@ public sealed class IkeResponder(IkeResponderOptions options) : IDisposable
         if (!sa.Peer.Address.Equals(from.Address) && sa.State != SaState.Established)
             return Drop("cookies from another address");
         var actions = sa.OnMessage(header, message, from, local, natTraversalPort);
+        if (sa.LastMessageAuthenticated) sa.Heard(now);
         foreach (var contact in actions.OfType<IkeInitialContact>().ToList())
             actions.AddRange(RemoveOlder(contact, sa));
         foreach (var request in actions.OfType<IkeSaDeleteRequest>().ToList())
@@ -54,8 +55,10 @@ public sealed class IkeResponder(IkeResponderOptions options) : IDisposable
             if (_sas.TryGetValue((request.InitiatorCookie, request.ResponderCookie), out var named) && named != sa
                 && named.Peer.Address.Equals(sa.Peer.Address))
             {
-                foreach (var c in named.Children) actions.Add(new RemoveChildSa(c.InboundSpi, c.OutboundSpi, "IKE SA deleted by peer"));
-                actions.Add(new IkeLog("info", "peer deleted an older IKE SA", [("peer", named.Peer)]));
+                // The client re-authenticated and retires the old ISAKMP SA through the new one:
+                // its ESP SAs stay (RFC 2409 §5.5) and belong to the new IKE SA from now on.
+                int n = named.HandChildrenTo(sa);
+                actions.Add(new IkeLog("info", "peer deleted an older IKE SA", [("peer", named.Peer), ("esp_pairs_kept", n)]));
                 Remove(named);
             }
             else Drop("delete for an unknown IKE SA");
@@ -83,18 +86,48 @@ public sealed class IkeResponder(IkeResponderOptions options) : IDisposable
         return actions;
     }
 
-    /// <summary>Expires half-open SAs that stalled; call it every few seconds.</summary>
+    /// <summary>Call it every few seconds: expires half-open SAs that stalled, probes quiet
+    /// DPD peers and clears dead ones, and ends IKE SAs whose phase-1 lifetime ran out.</summary>
     public List<IkeAction> Tick(DateTimeOffset now)
     {
         var actions = new List<IkeAction>();
-        foreach (var sa in _sas.Values.Where(s => s.State is SaState.AwaitingKeyExchange or SaState.AwaitingIdentity
-                     && now - s.Created > Options.HalfOpenTimeout).ToList())
+        foreach (var sa in _sas.Values.ToList())
         {
-            actions.Add(new IkeLog("debug", "half-open IKE SA expired", [("peer", sa.Peer)]));
-            Remove(sa);
+            if (sa.State is SaState.AwaitingKeyExchange or SaState.AwaitingIdentity)
+            {
+                if (now - sa.Created <= Options.HalfOpenTimeout) continue;
+                actions.Add(new IkeLog("debug", "half-open IKE SA expired", [("peer", sa.Peer)]));
+                Remove(sa);
+            }
+            else if (sa.PeerDead(now))
+            {
+                actions.Add(new IkeLog("info", "peer is dead (no answer to DPD); its SAs are cleared",
+                    [("peer", sa.Peer), ("silent_s", (long)(now - sa.LastHeard).TotalSeconds)]));
+                actions.AddRange(sa.Abandon("peer dead (DPD)"));
+                Remove(sa);
+            }
+            else if (sa.Expired(now))
+            {
+                if (Successor(sa) is { } successor)
+                {
+                    int n = sa.HandChildrenTo(successor);
+                    actions.Add(new IkeLog("info", "IKE SA lifetime ended; its ESP SAs continue under the newer IKE SA",
+                        [("peer", sa.Peer), ("esp_pairs", n)]));
+                }
+                actions.AddRange(sa.Delete("IKE SA lifetime ended"));
+                Remove(sa);
+            }
+            else actions.AddRange(sa.ProbeIfQuiet(now));
         }
         return actions;
     }
+
+    /// <summary>The newest other established IKE SA of the same peer (address, port and identity):
+    /// the one a re-authenticating client moved to.</summary>
+    private IkeSa? Successor(IkeSa sa) =>
+        _sas.Values.Where(s => s != sa && s.State == SaState.Established && s.Peer.Equals(sa.Peer)
+                && s.PeerIdentity is { } id && sa.PeerIdentity is { } old && id.AsSpan().SequenceEqual(old))
+            .MaxBy(s => s.Created);
 
     /// <summary>Deletes every established SA (shutdown, PSK change), telling the peers.</summary>
     public List<IkeAction> DeleteAll(string reason)
@@ -106,6 +139,16 @@ public sealed class IkeResponder(IkeResponderOptions options) : IDisposable
             Remove(sa);
         }
         return actions;
+    }
+
+    /// <summary>An ESP SA of ours reached its hard lifetime in the datapath: the IKE SA that owns
+    /// it tells the peer and forgets the pair. Unknown SPIs (already deleted) cost nothing.</summary>
+    public List<IkeAction> ExpireChild(uint inboundSpi, string reason)
+    {
+        foreach (var sa in _sas.Values)
+            if (sa.Children.Any(c => c.InboundSpi == inboundSpi))
+                return sa.ExpireChild(inboundSpi, reason);
+        return [];
     }
 
     private List<IkeAction> RemoveOlder(IkeInitialContact contact, IkeSa keep)

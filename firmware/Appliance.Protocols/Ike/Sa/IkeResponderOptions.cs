@@ -17,6 +17,12 @@ public sealed class IkeResponderOptions
     /// shorten it and says so with RESPONDER-LIFETIME).</summary>
     public uint MinChildLifetimeSeconds { get; init; } = 300;
     public uint MaxChildLifetimeSeconds { get; init; } = 86400;
+    /// <summary>Dead peer detection towards peers that announced it (RFC 3706): an R-U-THERE after
+    /// this much silence (zero turns it off), repeated every retry interval; no answer within the
+    /// timeout and the peer's SAs are cleared.</summary>
+    public TimeSpan DpdInterval { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan DpdRetryInterval { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan DpdTimeout { get; init; } = TimeSpan.FromSeconds(150);
     /// <summary>L2TP: the only UDP port our side protects.</summary>
     public ushort ProtectedPort { get; init; } = 1701;
 }

@@ -31,6 +31,7 @@ internal sealed partial class IkeSa : IDisposable
         Local = local;
         _options = options;
         Created = now;
+        _lastHeard = now;
     }
 
     public Cookies Cookies { get; }

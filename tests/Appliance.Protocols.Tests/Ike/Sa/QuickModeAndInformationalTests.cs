@@ -230,6 +230,30 @@ public class QuickModeAndInformationalTests
     }
 
     [Fact]
+    public void An_expired_child_is_deleted_towards_the_peer_and_the_ike_sa_stays()
+    {
+        using var responder = new IkeResponder(Net.Options());
+        using var initiator = new TestInitiator(92, Net.Psk, Net.Client);
+        var s = Established(responder, initiator);
+        var (_, c1) = s.QuickMode();
+        var (_, c2) = s.QuickMode();
+
+        var actions = responder.ExpireChild(c1.InboundSpi, "hard lifetime");
+        var removed = Assert.Single(actions.OfType<RemoveChildSa>());
+        Assert.Equal((c1.InboundSpi, c1.OutboundSpi, "hard lifetime"), (removed.InboundSpi, removed.OutboundSpi, removed.Reason));
+        var delete = Assert.IsType<DeletePayload>(Assert.Single(initiator.ReadInformational(Session.OnlyDatagram(actions).Data)));
+        Assert.Equal(ProtocolId.Esp, delete.Protocol);
+        Assert.Equal(TestInitiator.Be32(c1.InboundSpi), Assert.Single(delete.Spis));
+        Assert.Equal(1, responder.EstablishedCount);
+
+        // The same expiry reported twice, or for an SPI nobody owns, does nothing.
+        Assert.Empty(responder.ExpireChild(c1.InboundSpi, "hard lifetime"));
+        Assert.Empty(responder.ExpireChild(0x0badf00d, "hard lifetime"));
+        // The other pair is still known: its expiry is handled too.
+        Assert.Single(responder.ExpireChild(c2.InboundSpi, "hard lifetime").OfType<RemoveChildSa>());
+    }
+
+    [Fact]
     public void Delete_all_sends_verifiable_deletes_for_every_child_and_the_ike_sa()
     {
         using var responder = new IkeResponder(Net.Options());

@@ -3,7 +3,7 @@ using Appliance.Protocols.Crypto;
 using Appliance.Protocols.Esp;
 using Appliance.Protocols.Ike.Sa;
 
-namespace Appliance.Host.Daemon;
+namespace Appliance.Host.Daemon.Esp;
 
 /// <summary>
 /// The userspace ESP datapath (kernels without esp4): the ESP SA pairs that Quick Modes
@@ -12,18 +12,21 @@ namespace Appliance.Host.Daemon;
 /// SA: the only way L2TP is accepted. (Handing it to the L2TP server comes with that issue; for now
 /// it is counted.) Called from the IKE runner's single task, so no locking.
 /// </summary>
-internal sealed class UserspaceEsp : IDisposable
+internal sealed class UserspaceEspDatapath : IEspDatapath
 {
     private const byte ProtocolUdp = 17;
     private const ushort L2tpPort = 1701;
     private readonly Dictionary<uint, (InboundEspSa In, OutboundEspSa Out, ChildSaKeys Keys)> _byInboundSpi = [];
     private readonly byte[] _plain = new byte[65536];
 
-    public long PacketsReceived { get; private set; }
-    public long PacketsDecrypted { get; private set; }
-    public long L2tpDatagrams { get; private set; }
-    public Dictionary<string, long> Drops { get; } = new(StringComparer.Ordinal);
-    public int SaPairs => _byInboundSpi.Count;
+    private readonly Dictionary<string, long> _drops = new(StringComparer.Ordinal);
+    private long _packetsReceived, _packetsDecrypted, _l2tpDatagrams;
+
+    public string Name => "userspace";
+    public bool WantsEspFromSocket => true;
+
+    public EspDatapathCounters Counters() =>
+        new(_byInboundSpi.Count, _packetsReceived, _packetsDecrypted, _l2tpDatagrams, new Dictionary<string, long>(_drops));
 
     public void Install(ChildSaKeys keys)
     {
@@ -51,23 +54,23 @@ internal sealed class UserspaceEsp : IDisposable
     }
 
     /// <summary>One ESP packet from UDP 4500 (RFC 3948), as the socket adapter sorted it.</summary>
-    public void Receive(ReadOnlySpan<byte> packet)
+    public void ReceiveEsp(ReadOnlySpan<byte> packet)
     {
-        PacketsReceived++;
+        _packetsReceived++;
         if (!EspPacket.TryReadSpi(packet, out uint spi)) { Drop("truncated"); return; }
         if (!_byInboundSpi.TryGetValue(spi, out var pair)) { Drop("unknown SPI"); return; }
         var result = pair.In.TryDecrypt(packet, _plain, out int length, out byte nextHeader);
         if (result != EspDecryptResult.Ok) { Drop(result.ToString()); return; }
-        PacketsDecrypted++;
+        _packetsDecrypted++;
         // Transport mode: the payload is the transport header and data; the SA's selector is UDP
         // to our port 1701, so anything else that decrypts is dropped (the policy check).
         if (nextHeader != ProtocolUdp || length < 8) { Drop("not UDP"); return; }
         ushort destinationPort = BinaryPrimitives.ReadUInt16BigEndian(_plain.AsSpan(2, 2));
         if (destinationPort != L2tpPort) { Drop("not to port 1701"); return; }
-        L2tpDatagrams++;
+        _l2tpDatagrams++;
     }
 
-    private void Drop(string reason) => Drops[reason] = Drops.GetValueOrDefault(reason) + 1;
+    private void Drop(string reason) => _drops[reason] = _drops.GetValueOrDefault(reason) + 1;
 
     public void Dispose()
     {
