@@ -9,9 +9,13 @@ namespace Appliance.Services.Logging;
 /// Callers pass fields, never preformatted text, so a secret can only reach a line if a caller
 /// names it as a field: the rule is that no caller ever does.
 /// </summary>
-public sealed class Log(TextWriter output, TimeProvider time, LogLevel minimum = LogLevel.Info)
+public sealed class Log(TextWriter output, TimeProvider time, LogLevel minimum = LogLevel.Info, LogRateLimiter? limiter = null)
 {
     private readonly object _gate = new();
+    private readonly LogRateLimiter _limiter = limiter ?? new LogRateLimiter();
+
+    /// <summary>Lines held back by the rate limit since start.</summary>
+    public long Suppressed { get { lock (_gate) return _limiter.TotalSuppressed; } }
 
     public LogLevel Minimum { get; } = minimum;
 
@@ -27,8 +31,12 @@ public sealed class Log(TextWriter output, TimeProvider time, LogLevel minimum =
     public void Write(LogLevel level, string component, string message, (string Key, object? Value)[] fields)
     {
         if (level < Minimum) return;
+        var now = time.GetUtcNow();
+        long suppressed;
+        lock (_gate)
+            if (!_limiter.TryTake(component, message, now, out suppressed)) return;
         var line = new StringBuilder(128);
-        line.Append("ts=").Append(time.GetUtcNow().ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
+        line.Append("ts=").Append(now.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
         line.Append(" level=").Append(level switch
         {
             LogLevel.Debug => "debug",
@@ -49,6 +57,8 @@ public sealed class Log(TextWriter output, TimeProvider time, LogLevel minimum =
                 _ => value.ToString() ?? "",
             });
         }
+        if (suppressed > 0)
+            line.Append(" suppressed=").Append(suppressed.ToString(CultureInfo.InvariantCulture));
         lock (_gate)
         {
             output.WriteLine(line.ToString());
