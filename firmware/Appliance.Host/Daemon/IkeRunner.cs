@@ -1,5 +1,6 @@
 using System.Net;
 using Appliance.Host.Daemon.Esp;
+using Appliance.Platform.Linux.Esp;
 using Appliance.Platform.Linux.Netlink;
 using Appliance.Platform.Linux.Probe;
 using Appliance.Platform.Linux.Udp;
@@ -29,10 +30,12 @@ internal sealed class IkeRunner : IAsyncDisposable
     private readonly IkeResponder _responder;
     private readonly IEspDatapath _esp;
     private readonly KernelEspExpiry? _expiry;
+    private readonly RawEspSocket? _rawEsp;
 
-    private IkeRunner(IkeSockets sockets, IkeResponder responder, IEspDatapath esp, KernelEspExpiry? expiry, Log log)
+    private IkeRunner(IkeSockets sockets, IkeResponder responder, IEspDatapath esp, KernelEspExpiry? expiry, RawEspSocket? rawEsp, Log log)
     {
         _sockets = sockets;
+        _rawEsp = rawEsp;
         _responder = responder;
         _esp = esp;
         _expiry = expiry;
@@ -63,9 +66,20 @@ internal sealed class IkeRunner : IAsyncDisposable
         IkeSockets sockets;
         try { sockets = IkeSockets.Open(bindAddress, ikePort, natTPort, kernelEspInUdp: !esp.WantsEspFromSocket); }
         catch { expiry?.Dispose(); esp.Dispose(); throw; }
+        RawEspSocket? raw = null;
+        if (esp.WantsEspFromSocket)
+        {
+            // Clients without a NAT in between send ESP as IP protocol 50.
+            try { raw = RawEspSocket.Open(bindAddress); }
+            catch (System.Net.Sockets.SocketException e)
+            {
+                log.Warn("esp", "raw ESP (IP protocol 50) unavailable: only clients behind a NAT (ESP in UDP 4500) can connect",
+                    ("error", e.SocketErrorCode));
+            }
+        }
         log.Info("ike", "listening", ("ike_port", sockets.IkePort), ("nat_t_port", sockets.NatTraversalPort),
-            ("security", config.VpnSecurity), ("esp", esp.Name));
-        return new IkeRunner(sockets, new IkeResponder(Options(config, platform)), esp, expiry, log);
+            ("security", config.VpnSecurity), ("esp", esp.Name), ("raw_esp", raw is not null));
+        return new IkeRunner(sockets, new IkeResponder(Options(config, platform)), esp, expiry, raw, log);
     }
 
     /// <summary>The WAN interface's index, for SAs a NIC may offload; null when it has none.</summary>
@@ -125,9 +139,11 @@ internal sealed class IkeRunner : IAsyncDisposable
         var expires = _expiry?.Expires;
         // Without the kernel datapath nothing expires on its own: a task that never completes.
         var expired = expires?.WaitToReadAsync(_stop.Token).AsTask() ?? Task.Delay(Timeout.Infinite, _stop.Token);
+        var raw = _rawEsp?.Received;
+        var rawNext = raw?.WaitToReadAsync(_stop.Token).AsTask() ?? Task.Delay(Timeout.Infinite, _stop.Token);
         while (!_stop.IsCancellationRequested)
         {
-            try { await Task.WhenAny(tick, next, expired); }
+            try { await Task.WhenAny(tick, next, expired, rawNext); }
             catch (OperationCanceledException) { break; }
             if (tick.IsCompleted)
             {
@@ -143,6 +159,13 @@ internal sealed class IkeRunner : IAsyncDisposable
                 while (expires.TryRead(out var expire)) await OnExpireAsync(expire);
                 expired = expires.WaitToReadAsync(_stop.Token).AsTask();
             }
+            if (rawNext.IsCompleted && raw is not null && _esp is UserspaceEspDatapath userspace)
+            {
+                if (rawNext.IsCanceled || !((Task<bool>)rawNext).Result) break;
+                lock (_gate)
+                    while (raw.TryRead(out var packet)) userspace.ReceiveEsp(packet.Data, packet.From);
+                rawNext = raw.WaitToReadAsync(_stop.Token).AsTask();
+            }
             if (next.IsCompleted)
             {
                 if (next.IsCanceled || !next.Result) break;
@@ -150,7 +173,11 @@ internal sealed class IkeRunner : IAsyncDisposable
                 {
                     if (datagram.IsEsp)
                     {
-                        lock (_gate) _esp.ReceiveEsp(datagram.Data);
+                        lock (_gate)
+                        {
+                            if (_esp is UserspaceEspDatapath u) u.ReceiveEsp(datagram.Data, datagram.From);
+                            else _esp.ReceiveEsp(datagram.Data);
+                        }
                         continue;
                     }
                     List<IkeAction> actions;
@@ -246,6 +273,7 @@ internal sealed class IkeRunner : IAsyncDisposable
         _stop.Cancel();
         try { await _loop; } catch (OperationCanceledException) { }
         await _sockets.DisposeAsync();
+        if (_rawEsp is not null) await _rawEsp.DisposeAsync();
         _expiry?.Dispose();
         lock (_gate) { _responder.Dispose(); _esp.Dispose(); }
         _stop.Dispose();

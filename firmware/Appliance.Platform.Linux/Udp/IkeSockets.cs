@@ -114,6 +114,10 @@ public sealed class IkeSockets : IAsyncDisposable
         return _natT.SendToAsync(framed, SocketFlags.None, to, cancel);
     }
 
+    /// <summary>Sends an ESP packet in UDP from port 4500 (RFC 3948: no marker; its SPI is never zero).</summary>
+    public ValueTask<int> SendEspAsync(byte[] esp, IPEndPoint to, CancellationToken cancel) =>
+        _natT.SendToAsync(esp, SocketFlags.None, to, cancel);
+
     public async ValueTask DisposeAsync()
     {
         _stop.Cancel();

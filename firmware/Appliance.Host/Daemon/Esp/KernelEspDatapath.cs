@@ -13,7 +13,8 @@ namespace Appliance.Host.Daemon.Esp;
 /// <item>outbound, UDP from local port 1701 is blocked unless a more specific policy sends it
 /// through an SA: nothing of L2TP ever leaves in clear.</item>
 /// </list>
-/// Each client (the peer's address and port as the IKE SA sees it) gets a reqid and a mark; its
+/// Each client (the peer's address and port as the IKE SA sees it) gets a reqid and a mark
+/// (<see cref="ClientCarriers"/>); its
 /// outbound policy matches only packets carrying that mark. Several clients behind one NAT share
 /// an address and often the inner port 1701, so an address-based selector could not tell them
 /// apart: the mark can (the L2TP layer marks each client's socket), and the inbound SAs put the
@@ -24,10 +25,6 @@ internal sealed class KernelEspDatapath : IEspDatapath
 {
     /// <summary>Policy priorities: lower wins. Per-client policies beat the guards.</summary>
     private const uint ClientPriority = 1000, InboundGuardPriority = 2000, OutboundGuardPriority = 3000;
-
-    /// <summary>Marks are <see cref="MarkBase"/> + reqid, so they stay clear of small marks that
-    /// firewall rules use.</summary>
-    internal const uint MarkBase = 0x4c320000;
 
     private static readonly XfrmPolicySpec InboundGuard = new()
     {
@@ -40,17 +37,9 @@ internal sealed class KernelEspDatapath : IEspDatapath
 
     private readonly XfrmSocket _xfrm;
     private readonly int? _offloadInterface;
-    private readonly Dictionary<IPEndPoint, Client> _clients = [];
-    private readonly Dictionary<uint, (Client Client, ChildSaKeys Keys)> _byInboundSpi = [];
+    private readonly ClientCarriers _carriers = new();
+    private readonly Dictionary<uint, ChildSaKeys> _byInboundSpi = [];
     private readonly Dictionary<string, long> _drops = new(StringComparer.Ordinal);
-    private uint _nextReqId = 1;
-
-    private sealed class Client(uint reqId, XfrmPolicySpec outPolicy)
-    {
-        public uint ReqId { get; } = reqId;
-        public XfrmPolicySpec OutPolicy { get; } = outPolicy;
-        public int Pairs;
-    }
 
     private KernelEspDatapath(XfrmSocket xfrm, int? offloadInterface)
     {
@@ -87,21 +76,9 @@ internal sealed class KernelEspDatapath : IEspDatapath
     {
         if (_byInboundSpi.ContainsKey(keys.InboundSpi))
             throw new EspDatapathException($"inbound SPI {keys.InboundSpi:x8} is already installed");
-        bool newClient = !_clients.TryGetValue(keys.Peer, out var client);
-        if (client is null)
-        {
-            uint reqId = NextReqId();
-            client = new Client(reqId, new XfrmPolicySpec
-            {
-                Selector = XfrmSelector.L2tpFromLocal(keys.Local.Address, keys.Peer.Address),
-                Direction = XfrmPolicyDirection.Out,
-                ReqId = reqId,
-                Priority = ClientPriority,
-                Mark = new XfrmMark(MarkBase + reqId),
-            });
-        }
-        var inbound = SaSpec(keys, client.ReqId, inbound: true);
-        var outbound = SaSpec(keys, client.ReqId, inbound: false);
+        uint reqId = _carriers.Acquire(keys.Peer, out bool newClient);
+        var inbound = SaSpec(keys, reqId, inbound: true);
+        var outbound = SaSpec(keys, reqId, inbound: false);
         try
         {
             _xfrm.AddSa(inbound);
@@ -109,7 +86,7 @@ internal sealed class KernelEspDatapath : IEspDatapath
             catch { TryDelete(() => _xfrm.DeleteSa(inbound.Destination, inbound.Spi)); throw; }
             if (newClient)
             {
-                try { _xfrm.AddPolicy(client.OutPolicy); }
+                try { _xfrm.AddPolicy(OutPolicy(keys, reqId)); }
                 catch
                 {
                     TryDelete(() => _xfrm.DeleteSa(inbound.Destination, inbound.Spi));
@@ -120,37 +97,43 @@ internal sealed class KernelEspDatapath : IEspDatapath
         }
         catch (NetlinkException e)
         {
+            _carriers.Release(keys.Peer);
             throw new EspDatapathException($"the kernel refused the ESP SAs {keys.InboundSpi:x8}/{keys.OutboundSpi:x8}: {e.Message}", e);
         }
-        if (newClient) _clients[keys.Peer] = client;
-        client.Pairs++;
-        _byInboundSpi[keys.InboundSpi] = (client, keys);
+        _byInboundSpi[keys.InboundSpi] = keys;
     }
+
+    /// <summary>The client's L2TP leaves through its SAs only when it carries the client's mark.</summary>
+    private static XfrmPolicySpec OutPolicy(ChildSaKeys keys, uint reqId) => new()
+    {
+        Selector = XfrmSelector.L2tpFromLocal(keys.Local.Address, keys.Peer.Address),
+        Direction = XfrmPolicyDirection.Out,
+        ReqId = reqId,
+        Priority = ClientPriority,
+        Mark = new XfrmMark(ClientCarriers.Carrier(reqId)),
+    };
 
     /// <summary>The inbound SPI of the pair that holds <paramref name="spi"/> in either direction.</summary>
     public uint? PairOf(uint spi)
     {
         if (_byInboundSpi.ContainsKey(spi)) return spi;
-        foreach (var (inbound, entry) in _byInboundSpi)
-            if (entry.Keys.OutboundSpi == spi) return inbound;
+        foreach (var (inbound, keys) in _byInboundSpi)
+            if (keys.OutboundSpi == spi) return inbound;
         return null;
     }
 
     /// <summary>The mark this client's L2TP socket must carry for its packets to be encrypted.</summary>
-    public uint? MarkOf(IPEndPoint peer) => _clients.TryGetValue(peer, out var c) ? MarkBase + c.ReqId : null;
+    public uint? MarkOf(IPEndPoint peer) => _carriers.IdOf(peer) is { } id ? ClientCarriers.Carrier(id) : null;
 
     public void Remove(uint inboundSpi)
     {
-        if (!_byInboundSpi.Remove(inboundSpi, out var entry)) return;
-        var (client, keys) = entry;
+        if (!_byInboundSpi.Remove(inboundSpi, out var keys)) return;
+        uint reqId = _carriers.IdOf(keys.Peer) ?? 0;
         // ESRCH/ENOENT: the kernel deleted it already (hard expire).
         TryDelete(() => _xfrm.DeleteSa(keys.Local.Address, keys.InboundSpi));
         TryDelete(() => _xfrm.DeleteSa(keys.Peer.Address, keys.OutboundSpi));
-        if (--client.Pairs == 0)
-        {
-            TryDelete(() => _xfrm.DeletePolicy(client.OutPolicy));
-            _clients.Remove(keys.Peer);
-        }
+        if (_carriers.Release(keys.Peer))
+            TryDelete(() => _xfrm.DeletePolicy(OutPolicy(keys, reqId)));
     }
 
     public void ReceiveEsp(ReadOnlySpan<byte> packet) =>
@@ -162,7 +145,7 @@ internal sealed class KernelEspDatapath : IEspDatapath
     {
         long packets = 0;
         var drops = new Dictionary<string, long>(_drops);
-        foreach (var (_, keys) in _byInboundSpi.Values)
+        foreach (var keys in _byInboundSpi.Values)
         {
             try
             {
@@ -222,7 +205,7 @@ internal sealed class KernelEspDatapath : IEspDatapath
                 ? new XfrmUdpEncap(inbound ? (ushort)peer.Port : (ushort)local.Port, inbound ? (ushort)local.Port : (ushort)peer.Port, keys.PeerOriginalAddress)
                 : null,
             Lifetime = lifetime,
-            SetMark = new XfrmMark(MarkBase + reqId),
+            SetMark = new XfrmMark(ClientCarriers.Carrier(reqId)),
             // The kernel refuses offload for UDP-encapsulated SAs; without a NAT a NIC that
             // advertises esp-hw-offload takes the SA, and one that doesn't leaves it in software.
             Offload = !keys.UdpEncapsulated && _offloadInterface is { } ifindex
@@ -255,16 +238,6 @@ internal sealed class KernelEspDatapath : IEspDatapath
         EspIntegrity.HmacSha512_256 => new XfrmIntegrity("hmac(sha512)", key, 256),
         _ => throw new EspDatapathException($"no kernel integrity algorithm for {integrity}"),
     };
-
-    private uint NextReqId()
-    {
-        // Reqids of live clients are never reused; 16 bits keep MarkBase + reqid inside the base's range.
-        var used = _clients.Values.Select(c => c.ReqId).ToHashSet();
-        while (used.Contains(_nextReqId) || _nextReqId == 0) _nextReqId = (_nextReqId + 1) & 0xffff;
-        uint id = _nextReqId;
-        _nextReqId = (_nextReqId + 1) & 0xffff;
-        return id;
-    }
 
     private static void TryDelete(Action delete)
     {
