@@ -1,0 +1,180 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Threading.Channels;
+
+namespace Appliance.Platform.Linux.Udp;
+
+/// <summary>An L2TP datagram and the mark the kernel's ESP SA put on it (0: none).</summary>
+public readonly record struct MarkedDatagram(byte[] Data, IPEndPoint From, IPEndPoint Local, uint Mark);
+
+/// <summary>
+/// UDP port 1701 for the kernel ESP datapath. Clients behind one NAT reach it from the same
+/// address and, inside ESP, often the same port 1701: the only thing that tells them apart is
+/// which SA decrypted the datagram, which the kernel says with the SA's mark (XFRMA_SET_MARK,
+/// read here with SO_RCVMARK). A reply goes out with the client's mark (SO_MARK), which selects
+/// the client's outbound policy and SA. .NET's Socket exposes neither, hence recvmsg here.
+/// One thread reads (recvmsg blocks); sends come from the daemon's task.
+/// </summary>
+public sealed unsafe partial class MarkedL2tpSocket : IDisposable
+{
+    private const int SOL_SOCKET = 1, SO_MARK = 36, SO_RCVMARK = 75, IPPROTO_IP = 0, IP_PKTINFO = 8;
+    private const int MaxDatagram = 65535;
+    private readonly Socket _socket;
+    private readonly int _fd;
+    private readonly Thread _reader;
+    private readonly Channel<MarkedDatagram> _received = Channel.CreateBounded<MarkedDatagram>(
+        new BoundedChannelOptions(4096) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly object _sendGate = new();
+    private volatile bool _stopping;
+    private long _overflow;
+
+    private MarkedL2tpSocket(Socket socket)
+    {
+        _socket = socket;
+        _fd = (int)socket.SafeHandle.DangerousGetHandle();
+        _reader = new Thread(ReadLoop) { IsBackground = true, Name = "l2tp-1701" };
+        _reader.Start();
+    }
+
+    public ChannelReader<MarkedDatagram> Received => _received.Reader;
+    public long Overflow => Interlocked.Read(ref _overflow);
+    public int Port => ((IPEndPoint)_socket.LocalEndPoint!).Port;
+
+    public static MarkedL2tpSocket Open(IPAddress address, int port = 1701)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.PacketInformation, true);
+            int on = 1;
+            if (setsockopt((int)socket.SafeHandle.DangerousGetHandle(), SOL_SOCKET, SO_RCVMARK, &on, sizeof(int)) != 0)
+                throw new SocketException(Marshal.GetLastPInvokeError());
+            socket.Bind(new IPEndPoint(address, port));
+            return new MarkedL2tpSocket(socket);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Sends with <paramref name="mark"/> (the client's carrier), so the kernel encrypts it
+    /// with that client's SA; without a matching policy the guard policy refuses it (EPERM).</summary>
+    public void Send(ReadOnlySpan<byte> data, IPEndPoint to, uint mark)
+    {
+        lock (_sendGate)
+        {
+            uint m = mark;
+            if (setsockopt(_fd, SOL_SOCKET, SO_MARK, &m, sizeof(uint)) != 0)
+                throw new SocketException(Marshal.GetLastPInvokeError());
+            _socket.SendTo(data, SocketFlags.None, to);
+        }
+    }
+
+    private void ReadLoop()
+    {
+        byte* buffer = (byte*)NativeMemory.Alloc(MaxDatagram);
+        byte* control = stackalloc byte[128];
+        try
+        {
+            while (!_stopping)
+            {
+                SockAddrIn from = default;
+                IoVec iov = new() { Base = buffer, Length = MaxDatagram };
+                MsgHdr msg = new() { Name = &from, NameLength = sizeof(SockAddrIn), Iov = &iov, IovLength = 1, Control = control, ControlLength = 128 };
+                long n = recvmsg(_fd, &msg, 0);
+                if (n < 0)
+                {
+                    int errno = Marshal.GetLastPInvokeError();
+                    if (_stopping) return;
+                    if (errno == 4 /* EINTR */ || errno == 11 /* EAGAIN */) continue;
+                    Thread.Sleep(10); // ICMP errors surface here; the next datagram is unaffected
+                    continue;
+                }
+                if (_stopping) return;
+                uint mark = 0;
+                var local = IPAddress.Any;
+                for (var c = (CmsgHdr*)(msg.ControlLength >= (ulong)sizeof(CmsgHdr) ? control : null); c is not null; c = NextCmsg(&msg, c))
+                {
+                    byte* data = (byte*)c + sizeof(CmsgHdr);
+                    if (c->Level == SOL_SOCKET && c->Type == SO_MARK && c->Length >= (ulong)(sizeof(CmsgHdr) + 4)) mark = *(uint*)data;
+                    else if (c->Level == IPPROTO_IP && c->Type == IP_PKTINFO && c->Length >= (ulong)(sizeof(CmsgHdr) + 12))
+                        local = new IPAddress(new ReadOnlySpan<byte>(data + 8, 4)); // ipi_addr
+                }
+                var source = new IPEndPoint(new IPAddress(new ReadOnlySpan<byte>(&from.Address, 4)), BinaryPrimitives.ReverseEndianness(from.Port));
+                var datagram = new MarkedDatagram(new ReadOnlySpan<byte>(buffer, (int)n).ToArray(), source, new IPEndPoint(local, Port), mark);
+                if (!_received.Writer.TryWrite(datagram)) Interlocked.Increment(ref _overflow);
+            }
+        }
+        finally
+        {
+            NativeMemory.Free(buffer);
+        }
+    }
+
+    private static CmsgHdr* NextCmsg(MsgHdr* msg, CmsgHdr* c)
+    {
+        ulong step = (c->Length + 7) & ~7UL;
+        byte* next = (byte*)c + step;
+        byte* end = (byte*)msg->Control + msg->ControlLength;
+        return next + sizeof(CmsgHdr) > end || c->Length < (ulong)sizeof(CmsgHdr) ? null : (CmsgHdr*)next;
+    }
+
+    public void Dispose()
+    {
+        _stopping = true;
+        // shutdown wakes a recvmsg blocked on a UDP socket; closing alone would not.
+        _ = shutdown(_fd, 2);
+        _reader.Join(TimeSpan.FromSeconds(2));
+        _socket.Dispose();
+        _received.Writer.TryComplete();
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct SockAddrIn
+    {
+        public ushort Family;
+        public ushort Port;
+        public uint Address;
+        public ulong Zero;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct IoVec
+    {
+        public byte* Base;
+        public ulong Length;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct MsgHdr
+    {
+        public void* Name;
+        public int NameLength;
+        public IoVec* Iov;
+        public ulong IovLength;
+        public void* Control;
+        public ulong ControlLength;
+        public int Flags;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct CmsgHdr
+    {
+        public ulong Length;
+        public int Level;
+        public int Type;
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial long recvmsg(int fd, MsgHdr* msg, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int setsockopt(int fd, int level, int name, void* value, int length);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int shutdown(int fd, int how);
+}

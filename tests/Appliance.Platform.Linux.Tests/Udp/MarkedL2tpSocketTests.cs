@@ -1,0 +1,39 @@
+using System.Net;
+using Appliance.Platform.Linux.Udp;
+
+namespace Appliance.Platform.Linux.Tests.Udp;
+
+/// <summary>The mark travels: what is sent with a mark arrives with it (over loopback the sender's
+/// SO_MARK stays on the packet, as an ESP SA's mark does after decryption), and the local
+/// address comes with it. Needs CAP_NET_ADMIN for SO_MARK, as the daemon does.</summary>
+public class MarkedL2tpSocketTests
+{
+    [Fact]
+    public async Task Datagrams_arrive_with_the_mark_they_were_sent_with()
+    {
+        using var a = MarkedL2tpSocket.Open(IPAddress.Loopback, 0);
+        using var b = MarkedL2tpSocket.Open(IPAddress.Loopback, 0);
+        var to = new IPEndPoint(IPAddress.Loopback, b.Port);
+        a.Send([1, 2, 3], to, 0x4c320007);
+        a.Send([4, 5], to, 0);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        var first = await b.Received.ReadAsync(timeout.Token);
+        var second = await b.Received.ReadAsync(timeout.Token);
+        Assert.Equal([1, 2, 3], first.Data);
+        Assert.Equal(0x4c320007u, first.Mark);
+        Assert.Equal([4, 5], second.Data);
+        Assert.Equal(0u, second.Mark);
+        Assert.Equal(new IPEndPoint(IPAddress.Loopback, a.Port), first.From);
+        Assert.Equal(IPAddress.Loopback, first.Local.Address);
+    }
+
+    [Fact]
+    public void Dispose_returns_promptly_while_the_reader_waits()
+    {
+        var s = MarkedL2tpSocket.Open(IPAddress.Loopback, 0);
+        var started = DateTime.UtcNow;
+        s.Dispose();
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(2));
+        Assert.True(s.Received.Completion.IsCompleted);
+    }
+}
