@@ -27,6 +27,16 @@ public static class Ipv4
         return new IPAddress(bytes);
     }
 
+    /// <summary>An IPv4 address as a number (IPv4-mapped IPv6 accepted).</summary>
+    public static uint FromIPAddress(IPAddress address)
+    {
+        if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
+        if (address.AddressFamily != AddressFamily.InterNetwork) throw new ArgumentException($"{address} is not IPv4", nameof(address));
+        Span<byte> bytes = stackalloc byte[4];
+        address.TryWriteBytes(bytes, out _);
+        return BinaryPrimitives.ReadUInt32BigEndian(bytes);
+    }
+
     /// <summary>Addresses that can never be a host on the box's networks.</summary>
     public static string? RejectSpecial(uint address)
     {
