@@ -62,7 +62,7 @@ internal sealed class ConfigureReplyBuilder
         _nakOriginals.AddRange(original);
     }
 
-    public bool HasNaks => _naks.Count > 0;
+    public bool HasRejects => _rejects.Count > 0;
 
     public ConfigureReply Finish(ReadOnlySpan<byte> request, bool rejectInsteadOfNak)
     {

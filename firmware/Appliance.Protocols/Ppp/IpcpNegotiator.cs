@@ -68,8 +68,9 @@ internal sealed class IpcpNegotiator(PppSessionOptions options) : IOptionNegotia
                 reply.Nak(option.Whole, AddressOption(option.Type, ours));
         }
 
-        // A peer that does not ask for an address is told it once, as a hint (RFC 1332 §3.3).
-        if (!sawAddress && !_hinted && AssignedPeerAddress is not null && !reply.HasNaks)
+        // A peer that does not ask for an address is told it once, as a hint (RFC 1332 §3.3);
+        // a Reject would carry only the rejected options, so the hint waits for a Nak or Ack.
+        if (!sawAddress && !_hinted && AssignedPeerAddress is not null && !reply.HasRejects)
         {
             _hinted = true;
             reply.Nak([], AddressOption(OptionIpAddress, AssignedPeerAddress));

@@ -16,8 +16,6 @@ public sealed partial class PppSession
     private void LcpOpened()
     {
         _output.PeerMru = _lcpOptions.PeerMru;
-        _output.Log("info", "LCP opened",
-            ("mru", NegotiatedMru), ("authentication", _lcpOptions.AgreedAuthentication.ToString()), ("identification", PeerIdentification));
         StartEchoes();
 
         _authenticator = _lcpOptions.AgreedAuthentication switch
@@ -27,6 +25,8 @@ public sealed partial class PppSession
             PppAuthenticationMethod.Pap => new PapAuthenticator(_authority),
             _ => null,
         };
+        _output.Log("info", "LCP opened",
+            ("mru", NegotiatedMru), ("authentication", _authenticator?.MethodName), ("identification", PeerIdentification));
         if (_authenticator is null)
         {
             CloseLink("no authentication protocol agreed");
@@ -40,7 +40,7 @@ public sealed partial class PppSession
     private void LcpDown(string reason)
     {
         _nextEcho = null;
-        NetworkDown("LCP " + reason);
+        NetworkDown(_downReason ?? "LCP " + reason);
         _ipcp.Down();
         ReleaseAddress();
         _authenticator = null;

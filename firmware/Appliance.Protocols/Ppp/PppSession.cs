@@ -181,6 +181,13 @@ public sealed partial class PppSession
         // RFC 1661 §3.4/§5.7: nothing but LCP before LCP is Opened; NCPs and network data only in
         // the Network phase (earlier ones are discarded, the peer repeats them); after that, what
         // we do not speak is rejected so the peer stops sending it.
+        //
+        // CCP gets the same LCP Protocol-Reject rather than a Configure-Reject of its options:
+        // the Protocol-Reject is RXJ- for the peer's CCP, which finishes at once, and Windows
+        // then goes on without compression (what pppd with noccp and accel-ppp do, and Windows
+        // meets on every xl2tpd/pppd server). Rejecting the options instead would leave Windows
+        // sending an empty CCP request and waiting for ours, i.e. running a CCP automaton that
+        // negotiates nothing. MPPE is pointless here anyway: IPsec already encrypts the link.
         if (_lcp.State != PppAutomatonState.Opened)
             Counters.Drop("non-LCP frame before LCP opened");
         else if (!_authenticated && PppProtocol.IsNetworkLayer(protocol))
