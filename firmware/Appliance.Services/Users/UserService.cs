@@ -67,4 +67,20 @@ public sealed class UserService(ApplianceStore store, PasswordSealer sealer, Tim
     public bool Delete(string name) => store.DeleteUser(name);
 
     public IReadOnlyList<UserRecord> List() => store.ListUsers();
+
+    /// <summary>What a PPP login needs, read fresh from the store (a password change or a disabled
+    /// user counts from the next login): the NT hash, the unsealed password (null if it cannot be
+    /// unsealed), whether the user is enabled, and the static address. Fresh arrays every call:
+    /// the PPP layer wipes them after use.</summary>
+    public LoginCredentials? FindForLogin(string name)
+    {
+        var user = store.FindUser(name);
+        if (user is null) return null;
+        string? password = sealer.Unseal(user.Name, user.SealedPassword);
+        return new LoginCredentials(user.Name, (byte[])user.NtHash.Clone(),
+            password is null ? null : System.Text.Encoding.UTF8.GetBytes(password), user.Enabled, user.StaticAddress);
+    }
 }
+
+/// <summary>A user's secrets for one PPP authentication (see <see cref="UserService.FindForLogin"/>).</summary>
+public sealed record LoginCredentials(string Name, byte[] NtHash, byte[]? Password, bool Enabled, string? StaticAddress);

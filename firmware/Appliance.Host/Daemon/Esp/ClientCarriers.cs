@@ -39,6 +39,14 @@ internal sealed class ClientCarriers
 
     public uint? IdOf(IPEndPoint peer) => _clients.TryGetValue(peer, out var e) ? e.Id : null;
 
+    /// <summary>The client holding a carrier id, if any.</summary>
+    public IPEndPoint? PeerOf(uint carrier)
+    {
+        foreach (var (peer, e) in _clients)
+            if (Carrier(e.Id) == carrier) return peer;
+        return null;
+    }
+
     public static uint Carrier(uint id) => MarkBase + id;
 
     private uint Allocate()

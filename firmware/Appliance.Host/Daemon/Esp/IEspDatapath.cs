@@ -20,14 +20,21 @@ internal interface IEspDatapath : IDisposable
     /// when the datapath refuses it; nothing of the pair is left behind then.</summary>
     void Install(ChildSaKeys keys);
 
-    /// <summary>Removes the pair whose inbound SPI this is; a pair already gone is not an error.</summary>
-    void Remove(uint inboundSpi);
+    /// <summary>Removes the pair whose inbound SPI this is; a pair already gone is not an error
+    /// (null). Says whose pair it was and whether it was the client's last.</summary>
+    CarrierRelease? Remove(uint inboundSpi);
+
+    /// <summary>The client (peer endpoint) behind a carrier id, while it has SAs.</summary>
+    System.Net.IPEndPoint? PeerOf(uint carrier);
 
     /// <summary>One ESP packet (RFC 3948 payload of UDP 4500), only when <see cref="WantsEspFromSocket"/>.</summary>
     void ReceiveEsp(ReadOnlySpan<byte> packet);
 
     EspDatapathCounters Counters();
 }
+
+/// <summary>A pair was removed: the client's carrier, its endpoint, and whether it has no SAs left.</summary>
+internal sealed record CarrierRelease(uint Carrier, System.Net.IPEndPoint Peer, bool Last);
 
 /// <summary>What the datapath has carried, for the status page.</summary>
 internal sealed record EspDatapathCounters(

@@ -125,15 +125,18 @@ internal sealed class KernelEspDatapath : IEspDatapath
     /// <summary>The mark this client's L2TP socket must carry for its packets to be encrypted.</summary>
     public uint? MarkOf(IPEndPoint peer) => _carriers.IdOf(peer) is { } id ? ClientCarriers.Carrier(id) : null;
 
-    public void Remove(uint inboundSpi)
+    public IPEndPoint? PeerOf(uint carrier) => _carriers.PeerOf(carrier);
+
+    public CarrierRelease? Remove(uint inboundSpi)
     {
-        if (!_byInboundSpi.Remove(inboundSpi, out var keys)) return;
+        if (!_byInboundSpi.Remove(inboundSpi, out var keys)) return null;
         uint reqId = _carriers.IdOf(keys.Peer) ?? 0;
         // ESRCH/ENOENT: the kernel deleted it already (hard expire).
         TryDelete(() => _xfrm.DeleteSa(keys.Local.Address, keys.InboundSpi));
         TryDelete(() => _xfrm.DeleteSa(keys.Peer.Address, keys.OutboundSpi));
-        if (_carriers.Release(keys.Peer))
-            TryDelete(() => _xfrm.DeletePolicy(OutPolicy(keys, reqId)));
+        bool last = _carriers.Release(keys.Peer);
+        if (last) TryDelete(() => _xfrm.DeletePolicy(OutPolicy(keys, reqId)));
+        return new CarrierRelease(ClientCarriers.Carrier(reqId), keys.Peer, last);
     }
 
     public void ReceiveEsp(ReadOnlySpan<byte> packet) =>
@@ -247,7 +250,7 @@ internal sealed class KernelEspDatapath : IEspDatapath
 
     public void Dispose()
     {
-        foreach (uint spi in _byInboundSpi.Keys.ToList()) Remove(spi);
+        foreach (uint spi in _byInboundSpi.Keys.ToList()) _ = Remove(spi);
         foreach (var guard in new[] { InboundGuard, OutboundGuard })
         {
             try { TryDelete(() => _xfrm.DeletePolicy(guard)); }

@@ -64,13 +64,15 @@ internal sealed class UserspaceEspDatapath : IEspDatapath
         _byInboundSpi[keys.InboundSpi] = new Pair(inbound, outbound, keys, ClientCarriers.Carrier(id), ++_installs);
     }
 
-    public void Remove(uint inboundSpi)
+    public CarrierRelease? Remove(uint inboundSpi)
     {
-        if (!_byInboundSpi.Remove(inboundSpi, out var pair)) return;
+        if (!_byInboundSpi.Remove(inboundSpi, out var pair)) return null;
         pair.In.Dispose();
         pair.Out.Dispose();
-        _carriers.Release(pair.Keys.Peer);
+        return new CarrierRelease(pair.Carrier, pair.Keys.Peer, _carriers.Release(pair.Keys.Peer));
     }
+
+    public IPEndPoint? PeerOf(uint carrier) => _carriers.PeerOf(carrier);
 
     /// <summary>The carrier id of a client, as the L2TP layer knows it.</summary>
     public uint? CarrierOf(IPEndPoint peer) => _carriers.IdOf(peer) is { } id ? ClientCarriers.Carrier(id) : null;

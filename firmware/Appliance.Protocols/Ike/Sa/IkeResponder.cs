@@ -151,6 +151,19 @@ public sealed class IkeResponder(IkeResponderOptions options) : IDisposable
         return [];
     }
 
+    /// <summary>The layers above ended this client's session: its IKE SAs are deleted (with their
+    /// ESP SAs), telling the client, so nothing of the chain is left.</summary>
+    public List<IkeAction> DeletePeer(IPEndPoint peer, string reason)
+    {
+        var actions = new List<IkeAction>();
+        foreach (var sa in _sas.Values.Where(s => s.Peer.Equals(peer)).ToList())
+        {
+            actions.AddRange(sa.Delete(reason));
+            Remove(sa);
+        }
+        return actions;
+    }
+
     private List<IkeAction> RemoveOlder(IkeInitialContact contact, IkeSa keep)
     {
         var actions = new List<IkeAction>();
