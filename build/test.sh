@@ -8,7 +8,8 @@
 #   browser  the web admin in Chromium (playwright-core): first boot, login, status, logout
 #   lab      scenarios in a real Debian kernel under qemu (ESP, L2TP, PPP present): the smoke, and
 #            strongSwan with kernel ESP behind a NAT dialling our responder (two clients at once),
-#            and our XFRM netlink adapter installing ESP SAs and policies in that kernel
+#            our XFRM netlink adapter installing ESP SAs and policies in that kernel, and our
+#            L2TP/PPP/rtnetlink/TUN adapters building a kernel L2TPv2 + PPP link between two namespaces
 # Ends with one line 'N passed, N failed' summing them all; exits non-zero on any failure.
 # Run as root (namespaces, qemu's 9p export, apt-get).
 set -uo pipefail
@@ -68,14 +69,19 @@ run_suite arm64 "$REPO/out/test/arm64.log" "$REPO/build/smoke-arm64.sh"
 run_suite sim "$REPO/out/test/sim.log" env SKIP_PUBLISH=1 "$REPO/build/run-sim.sh" --check
 run_suite interop "$REPO/out/test/interop.log" env APPLIANCE_BIN="$REPO/out/linux-x64/appliance" "$REPO/tests/interop/run.sh" --target appliance
 run_suite browser "$REPO/out/test/browser.log" env APPLIANCE_BIN="$REPO/out/linux-x64/appliance" "$REPO/build/browser-test.sh"
-# The xfrm scenario drives our XFRM netlink adapter through a small NativeAOT driver program.
-publish_lab_driver() {
-  dotnet publish "$REPO/tests/lab/drivers/Appliance.Lab.XfrmDriver" -c Release -r linux-x64 -p:PublishAot=true \
-    --nologo -v quiet >"$REPO/out/test/xfrm-driver-publish.log" 2>&1 || { cat "$REPO/out/test/xfrm-driver-publish.log"; return 1; }
+# The xfrm and l2tp-kernel scenarios drive our netlink, PPP and TUN adapters through small
+# NativeAOT driver programs, published here first.
+publish_lab_driver() {   # driver project name (tests/lab/drivers/NAME), log name
+  dotnet publish "$REPO/tests/lab/drivers/$1" -c Release -r linux-x64 -p:PublishAot=true \
+    --nologo -v quiet >"$REPO/out/test/$2-publish.log" 2>&1 || { cat "$REPO/out/test/$2-publish.log"; return 1; }
 }
-publish_lab_driver || tally xfrm-driver 0 1
-for scenario in smoke ipsec-strongswan ipsec-strongswan-kernel xfrm; do
-  run_suite "lab-$scenario" "$REPO/out/test/lab-$scenario.log" env APPLIANCE_BIN="$REPO/out/linux-x64/appliance" "$REPO/tests/lab/run-scenario.sh" "$scenario"
+publish_lab_driver Appliance.Lab.XfrmDriver xfrm-driver || tally xfrm-driver 0 1
+publish_lab_driver Appliance.Lab.L2tpDriver l2tp-driver || tally l2tp-driver 0 1
+for scenario in smoke ipsec-strongswan ipsec-strongswan-kernel xfrm l2tp-kernel; do
+  # Scenarios with clients run dozens of checks, each a few process starts under TCG: 3-5
+  # minutes on a busy host, so they get 10 minutes; the smoke stays at 5.
+  limit=600; [ "$scenario" = smoke ] && limit=300
+  run_suite "lab-$scenario" "$REPO/out/test/lab-$scenario.log" env APPLIANCE_BIN="$REPO/out/linux-x64/appliance" "$REPO/tests/lab/run-scenario.sh" --timeout "$limit" "$scenario"
 done
 
 echo

@@ -48,9 +48,9 @@ public sealed class PlatformProbe(string root = "/")
     /// xfrm_user (built in or autoloaded on this very call).</summary>
     private static bool NetlinkXfrmOpens()
     {
-        int fd = NetlinkSyscalls.socket(NetlinkSyscalls.AF_NETLINK, NetlinkSyscalls.SOCK_RAW | NetlinkSyscalls.SOCK_CLOEXEC, NetlinkSyscalls.NETLINK_XFRM);
+        int fd = Interop.Libc.socket(NetlinkSyscalls.AF_NETLINK, Interop.Libc.SOCK_RAW | Interop.Libc.SOCK_CLOEXEC, NetlinkSyscalls.NETLINK_XFRM);
         if (fd < 0) return false;
-        NetlinkSyscalls.close(fd);
+        Interop.Libc.close(fd);
         return true;
     }
 }
