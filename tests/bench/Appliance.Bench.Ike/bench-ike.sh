@@ -9,7 +9,8 @@
 #        IKE_BENCH_TARGETS="ours charon charon-openssl" (rate runs), IKE_BENCH_MEMORY="ours charon",
 #        CHARON_KERNEL=netlink|libipsec (default netlink), CHARON_DH_EXPONENT=short|full (default short),
 #        IKE_BENCH_NICE=N (default 0): run the responder and the driver, whichever target, at nice N,
-#        IKE_BENCH_CHARON_LOG=N (default 0): charon's file log level (knl is at least 1)
+#        IKE_BENCH_CHARON_LOG=N (default 0): charon's file log level (knl is at least 1),
+#        IKE_BENCH_RATE_ARGS="...": more driver options for the rate runs (e.g. --keep, --fresh-dh)
 #
 # Targets: ours = `appliance run`, vpn.security compatible. charon = charon tuned for speed: DH from
 # its gmp plugin with exponents sized to the group's strength (dh_exponent_ansi_x9_42 = no, as our
@@ -322,7 +323,8 @@ for group in $GROUPS_TO_RUN; do
     for target in $TARGETS; do
         log "rate: $target, group $group"
         start_target "$target" "rate-$group"
-        driver "$target" --mode rate --group "$group" --warmup "$WARMUP" --duration "$DURATION" || true
+        # shellcheck disable=SC2086  # word splitting wanted: a list of options
+        driver "$target" --mode rate --group "$group" --warmup "$WARMUP" --duration "$DURATION" ${IKE_BENCH_RATE_ARGS:-} || true
         if ! kill -0 "$RESPONDER_PID" 2> /dev/null; then echo "  $target exited during the run" | tee -a "$OUT/driver.log"; fi
         case "$target" in
             charon) echo "  charon: $(charon_install_failures "rate-$group")" | tee -a "$OUT/driver.log" ;;
