@@ -20,7 +20,12 @@ public sealed record StatusSnapshot(
 /// received and decrypted, L2TP datagrams that arrived through an SA, and what was dropped, by
 /// reason.</summary>
 public sealed record VpnStatus(int IkeSas, int EstablishedIkeSas, int EspSaPairs, long EspPacketsReceived,
-    long EspPacketsDecrypted, long L2tpDatagramsThroughEsp, IReadOnlyDictionary<string, long> Drops);
+    long EspPacketsDecrypted, long L2tpDatagramsThroughEsp, IReadOnlyDictionary<string, long> Drops,
+    int L2tpTunnels = 0, long PppLogins = 0, long PppLoginFailures = 0, IReadOnlyList<VpnSessionStatus>? Sessions = null);
+
+/// <summary>One connected client: who, from where, with which inner address, how much traffic.</summary>
+public sealed record VpnSessionStatus(long Id, string? User, string OuterAddress, int OuterPort, string? InnerAddress,
+    string ClientKind, string Phase, long BytesIn, long BytesOut, long DurationSeconds);
 
 /// <summary>One ESP algorithm and the kernel driver that would serve it.</summary>
 public sealed record CryptoDriverStatus(string Algorithm, string Driver, string Acceleration, string Note);

@@ -4,6 +4,7 @@ using Appliance.Protocols.L2tp;
 using Appliance.Protocols.Ppp;
 using Appliance.Services.Config.Values;
 using Appliance.Services.Logging;
+using Appliance.Services.Status;
 using Appliance.Services.Users;
 using Appliance.Services.Vpn;
 
@@ -122,8 +123,10 @@ internal sealed class SessionEngine : IPppAuthority
         foreach (var session in _sessions.Values.ToList()) Run(session, session.Ppp.LowerLayerDown("appliance stopping", now), now);
     }
 
-    public IReadOnlyList<SessionStatus> Statuses(DateTimeOffset now) =>
-        _sessions.Values.OrderBy(s => s.Id).Select(s => new SessionStatus(
+    public int TunnelCount => _l2tp.TunnelCount;
+
+    public IReadOnlyList<VpnSessionStatus> Statuses(DateTimeOffset now) =>
+        _sessions.Values.OrderBy(s => s.Id).Select(s => new VpnSessionStatus(
             s.Id, s.User, s.Peer.Remote.Address.ToString(), s.Peer.Remote.Port, s.Address?.ToString(),
             ClientKind.Guess(s.HostName, s.Vendor, s.Ppp.PeerIdentification),
             s.Ppp.Phase.ToString().ToLowerInvariant(), s.BytesIn, s.BytesOut, (long)(now - s.Created).TotalSeconds)).ToList();
@@ -339,7 +342,3 @@ internal sealed record SessionEngineOptions(
     IReadOnlyList<IPAddress> Dns,
     bool AllowPap,
     string HostName);
-
-/// <summary>One client's session for status and the command line.</summary>
-internal sealed record SessionStatus(long Id, string? User, string OuterAddress, int OuterPort, string? InnerAddress,
-    string ClientKind, string Phase, long BytesIn, long BytesOut, long DurationSeconds);
