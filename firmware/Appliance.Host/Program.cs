@@ -17,6 +17,7 @@ try
     {
         "run" => await RunCommand.RunAsync(rest),
         "status" => StatusCommand.Run(rest),
+        "session" => SessionCommand.Run(rest),
         "config" => ConfigCommand.Run(rest),
         "user" => UserCommand.Run(rest),
         "factory-reset" => FactoryResetCommand.Run(rest),

@@ -7,7 +7,8 @@ internal static class Usage
 
         Daemon:
           run                          run the VPN box (web admin, control socket)
-          status [--json]              ask the running daemon how it is
+          status [--json]              ask the running daemon how it is (with its sessions)
+          session kill ID              disconnect one session (IDs in 'status')
 
         Configuration:
           config show [--json]         all keys (secrets masked)

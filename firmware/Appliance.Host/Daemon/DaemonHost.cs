@@ -80,6 +80,7 @@ internal static class DaemonHost
                 {
                     "status" => new ControlResponse(true, Status: status()),
                     "reload" => Reload(station, log, ike, platform),
+                    "session-kill" => KillSession(ike, request.Argument),
                     _ => new ControlResponse(false, $"unknown verb '{request.Verb}'"),
                 }, log);
             }
@@ -107,7 +108,7 @@ internal static class DaemonHost
                     }
                 }
 
-                try { ike = IkeRunner.Start(config, platform, log, System.Net.IPAddress.Any); }
+                try { ike = IkeRunner.Start(config, platform, station.Users, log, System.Net.IPAddress.Any); }
                 catch (System.Net.Sockets.SocketException e)
                 {
                     if (web is not null) await web.DisposeAsync();
@@ -133,6 +134,16 @@ internal static class DaemonHost
         }
         log.Info("daemon", "stopped");
         return ExitCodes.Ok;
+    }
+
+    private static ControlResponse KillSession(IkeRunner? ike, string? argument)
+    {
+        if (ike is null) return new ControlResponse(false, "the VPN is not running");
+        if (!long.TryParse(argument, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long id))
+            return new ControlResponse(false, $"session id must be a number, not '{argument}'");
+        return ike.KillSessionAsync(id).GetAwaiter().GetResult()
+            ? new ControlResponse(true)
+            : new ControlResponse(false, $"no session {id} (see 'appliance status')");
     }
 
     /// <summary>A management command changed the store: re-read and re-check the configuration.</summary>

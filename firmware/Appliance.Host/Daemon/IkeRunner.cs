@@ -1,5 +1,7 @@
 using System.Net;
 using Appliance.Host.Daemon.Esp;
+using Appliance.Host.Daemon.Sessions;
+using Appliance.Protocols.L2tp;
 using Appliance.Platform.Linux.Esp;
 using Appliance.Platform.Linux.Netlink;
 using Appliance.Platform.Linux.Probe;
@@ -10,18 +12,20 @@ using Appliance.Protocols.Ike.Sa;
 using Appliance.Services.Config;
 using Appliance.Services.Logging;
 using Appliance.Services.Status;
+using Appliance.Services.Users;
 
 namespace Appliance.Host.Daemon;
 
 /// <summary>
-/// Runs the IKEv1 responder: one task reads datagrams from UDP 500/4500 (and, on the kernel
-/// datapath, XFRM expire notifications) and feeds them, with the time, to the I/O-free core; the
-/// actions it returns are carried out here (send, log, install or remove ESP SAs in the
-/// datapath). One task means the core needs no locks; the lock only guards status reads.
+/// Runs the VPN: one task reads datagrams from UDP 500/4500, ESP, L2TP (UDP 1701 on the kernel
+/// datapath), the VPN interface and XFRM expire notifications, and feeds them, with the time, to
+/// the I/O-free cores (IKE responder, L2TP server and PPP links through the session engine); the
+/// actions they return are carried out here. One task means the cores need no locks; the lock
+/// only guards status reads and admin commands.
 /// </summary>
-internal sealed class IkeRunner : IAsyncDisposable
+internal sealed class IkeRunner : IAsyncDisposable, ISessionTransport
 {
-    private static readonly TimeSpan TickInterval = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(250);
     private readonly IkeSockets _sockets;
     private readonly Log _log;
     private readonly CancellationTokenSource _stop = new();
@@ -31,11 +35,22 @@ internal sealed class IkeRunner : IAsyncDisposable
     private readonly IEspDatapath _esp;
     private readonly KernelEspExpiry? _expiry;
     private readonly RawEspSocket? _rawEsp;
+    private readonly MarkedL2tpSocket? _l2tpSocket;
+    private readonly VpnInterface? _vpn;
+    private readonly SessionEngine _sessions;
+    private readonly List<IkeAction> _pendingIke = [];
+    private DateTimeOffset _lastIkeTick;
 
-    private IkeRunner(IkeSockets sockets, IkeResponder responder, IEspDatapath esp, KernelEspExpiry? expiry, RawEspSocket? rawEsp, Log log)
+    private IkeRunner(IkeSockets sockets, IkeResponder responder, IEspDatapath esp, KernelEspExpiry? expiry, RawEspSocket? rawEsp,
+        MarkedL2tpSocket? l2tpSocket, VpnInterface? vpn, SessionEngineOptions sessionOptions, UserService users, Log log)
     {
         _sockets = sockets;
         _rawEsp = rawEsp;
+        _l2tpSocket = l2tpSocket;
+        _vpn = vpn;
+        _sessions = new SessionEngine(sessionOptions, users, this, log);
+        if (esp is UserspaceEspDatapath userspace)
+            userspace.L2tpReceived = (carrier, remote, local, l2tp) => _sessions.OnL2tp(carrier, remote, local, l2tp, DateTimeOffset.UtcNow);
         _responder = responder;
         _esp = esp;
         _expiry = expiry;
@@ -45,7 +60,8 @@ internal sealed class IkeRunner : IAsyncDisposable
 
     public string DatapathName => _esp.Name;
 
-    public static IkeRunner Start(ApplianceConfig config, PlatformReport platform, Log log, IPAddress bindAddress, int ikePort = 500, int natTPort = 4500)
+    public static IkeRunner Start(ApplianceConfig config, PlatformReport platform, UserService users, Log log, IPAddress bindAddress,
+        int ikePort = 500, int natTPort = 4500)
     {
         IEspDatapath esp;
         KernelEspExpiry? expiry = null;
@@ -77,9 +93,86 @@ internal sealed class IkeRunner : IAsyncDisposable
                     ("error", e.SocketErrorCode));
             }
         }
+        // On the kernel ESP datapath the kernel decrypts and L2TP arrives on UDP 1701, each
+        // datagram marked with its client's carrier.
+        MarkedL2tpSocket? l2tpSocket = null;
+        if (!esp.WantsEspFromSocket)
+        {
+            try { l2tpSocket = MarkedL2tpSocket.Open(bindAddress); }
+            catch (System.Net.Sockets.SocketException e)
+            {
+                if (raw is not null) _ = raw.DisposeAsync();
+                _ = sockets.DisposeAsync();
+                expiry?.Dispose();
+                esp.Dispose();
+                throw new EspDatapathException($"cannot open UDP port 1701 for L2TP: {e.Message}", e);
+            }
+        }
+        var sessionOptions = SessionOptions(config, users);
+        VpnInterface? vpn = null;
+        try { vpn = VpnInterface.Open(sessionOptions.LocalAddress, config.LanInterface, config.LanAddress, config.VpnPool); }
+        catch (Exception e) when (e is Platform.Linux.SyscallException or IOException or UnauthorizedAccessException)
+        {
+            log.Error("session", "no VPN interface: clients can connect but reach nothing", ("error", e.Message));
+        }
         log.Info("ike", "listening", ("ike_port", sockets.IkePort), ("nat_t_port", sockets.NatTraversalPort),
-            ("security", config.VpnSecurity), ("esp", esp.Name), ("raw_esp", raw is not null));
-        return new IkeRunner(sockets, new IkeResponder(Options(config, platform)), esp, expiry, raw, log);
+            ("security", config.VpnSecurity), ("esp", esp.Name), ("raw_esp", raw is not null), ("l2tp", l2tpSocket is null ? "through userspace ESP" : "udp/1701"),
+            ("vpn_interface", vpn?.Name), ("pool", config.VpnPool));
+        return new IkeRunner(sockets, new IkeResponder(Options(config, platform)), esp, expiry, raw, l2tpSocket, vpn, sessionOptions, users, log);
+    }
+
+    /// <summary>What PPP hands out: the pool, the users' static addresses, the box's LAN address as
+    /// the server end, DNS ("auto": the box itself).</summary>
+    internal static SessionEngineOptions SessionOptions(ApplianceConfig config, UserService users)
+    {
+        var local = Ipv4Addr(config.LanAddress.Address);
+        var dns = new List<IPAddress>();
+        string dnsText = config.Values[ConfigSchema.VpnDns];
+        if (dnsText == "auto") dns.Add(local);
+        else foreach (string d in dnsText.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            if (IPAddress.TryParse(d, out var a)) dns.Add(a);
+        var statics = new List<uint>();
+        foreach (var u in users.List())
+            if (u.StaticAddress is { } s && Services.Config.Values.Ipv4.TryParse(s, out uint n)) statics.Add(n);
+        return new SessionEngineOptions(config.VpnPool, statics, local, dns, AllowPap: false, HostName: "appliance");
+    }
+
+    private static IPAddress Ipv4Addr(uint a) => Services.Config.Values.Ipv4.ToIPAddress(a);
+
+    // --- ISessionTransport: what the session engine asks of the outside --------------------
+
+    void ISessionTransport.SendL2tp(L2tpPeer to, byte[] datagram)
+    {
+        uint carrier = (uint)to.Carrier;
+        try
+        {
+            if (_esp is UserspaceEspDatapath userspace)
+            {
+                if (!userspace.TryEncapsulateL2tp(carrier, (ushort)to.Remote.Port, datagram, out var packet, out var dest, out _, out bool udp)) return;
+                if (udp) _sockets.SendEsp(packet, dest);
+                else _rawEsp?.Send(packet, dest.Address);
+            }
+            else _l2tpSocket?.Send(datagram, to.Remote, carrier);
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            _log.Warn("l2tp", "send failed", ("peer", to.Remote), ("error", e.SocketErrorCode));
+        }
+    }
+
+    bool ISessionTransport.WriteIp(ReadOnlySpan<byte> packet) => _vpn is not null && _vpn.Write(packet);
+
+    void ISessionTransport.AddressUp(IPAddress clientAddress)
+    {
+        try { _vpn?.RouteTo(clientAddress); }
+        catch (Platform.Linux.SyscallException e) { _log.Warn("session", "route to client failed", ("address", clientAddress), ("error", e.Message)); }
+    }
+
+    void ISessionTransport.AddressDown(IPAddress clientAddress) => _vpn?.Unroute(clientAddress);
+
+    void ISessionTransport.TearDownCarrier(uint carrier, string reason)
+    {
+        if (_esp.PeerOf(carrier) is { } peer) _pendingIke.AddRange(_responder.DeletePeer(peer, reason));
     }
 
     /// <summary>The WAN interface's index, for SAs a NIC may offload; null when it has none.</summary>
@@ -125,9 +218,32 @@ internal sealed class IkeRunner : IAsyncDisposable
             var esp = _esp.Counters();
             var drops = new Dictionary<string, long>(_responder.Drops);
             foreach (var (reason, count) in esp.Drops) drops["esp: " + reason] = count;
+            foreach (var (reason, count) in _sessions.Drops) drops["session: " + reason] = count;
             return new VpnStatus(_responder.SaCount, _responder.EstablishedCount, esp.SaPairs, esp.PacketsReceived,
-                esp.PacketsDecrypted, esp.L2tpDatagrams, drops);
+                esp.PacketsDecrypted, esp.L2tpDatagrams, drops, _sessions.TunnelCount, _sessions.Logins, _sessions.LoginFailures,
+                _sessions.Statuses(DateTimeOffset.UtcNow));
         }
+    }
+
+    /// <summary>The admin's disconnect of one session (appliance session kill ID).</summary>
+    public async Task<bool> KillSessionAsync(long id)
+    {
+        bool found;
+        List<IkeAction> pending;
+        lock (_gate)
+        {
+            found = _sessions.Kill(id, DateTimeOffset.UtcNow);
+            pending = TakePending();
+        }
+        await ExecuteAsync(pending);
+        return found;
+    }
+
+    private List<IkeAction> TakePending()
+    {
+        var list = new List<IkeAction>(_pendingIke);
+        _pendingIke.Clear();
+        return list;
     }
 
     private async Task RunAsync()
@@ -141,15 +257,26 @@ internal sealed class IkeRunner : IAsyncDisposable
         var expired = expires?.WaitToReadAsync(_stop.Token).AsTask() ?? Task.Delay(Timeout.Infinite, _stop.Token);
         var raw = _rawEsp?.Received;
         var rawNext = raw?.WaitToReadAsync(_stop.Token).AsTask() ?? Task.Delay(Timeout.Infinite, _stop.Token);
+        var l2tp = _l2tpSocket?.Received;
+        var l2tpNext = l2tp?.WaitToReadAsync(_stop.Token).AsTask() ?? Task.Delay(Timeout.Infinite, _stop.Token);
+        var ip = _vpn?.Packets;
+        var ipNext = ip?.WaitToReadAsync(_stop.Token).AsTask() ?? Task.Delay(Timeout.Infinite, _stop.Token);
         while (!_stop.IsCancellationRequested)
         {
-            try { await Task.WhenAny(tick, next, expired, rawNext); }
+            try { await Task.WhenAny(tick, next, expired, rawNext, l2tpNext, ipNext); }
             catch (OperationCanceledException) { break; }
             if (tick.IsCompleted)
             {
                 if (tick.IsCanceled) break;
-                List<IkeAction> actions;
-                lock (_gate) actions = _responder.Tick(DateTimeOffset.UtcNow);
+                List<IkeAction> actions = [];
+                var now = DateTimeOffset.UtcNow;
+                lock (_gate)
+                {
+                    _sessions.Tick(now);
+                    // The IKE core's timers are seconds apart: every 2 s is enough.
+                    if (now - _lastIkeTick >= TimeSpan.FromSeconds(2)) { actions = _responder.Tick(now); _lastIkeTick = now; }
+                    actions.AddRange(TakePending());
+                }
                 await ExecuteAsync(actions);
                 tick = timer.WaitForNextTickAsync(_stop.Token).AsTask();
             }
@@ -159,11 +286,41 @@ internal sealed class IkeRunner : IAsyncDisposable
                 while (expires.TryRead(out var expire)) await OnExpireAsync(expire);
                 expired = expires.WaitToReadAsync(_stop.Token).AsTask();
             }
+            if (l2tpNext.IsCompleted && l2tp is not null)
+            {
+                if (l2tpNext.IsCanceled || !((Task<bool>)l2tpNext).Result) break;
+                List<IkeAction> pending;
+                lock (_gate)
+                {
+                    while (l2tp.TryRead(out var d))
+                    {
+                        // Only what an SA of ours decrypted carries a client's mark; the guard
+                        // policy already dropped clear L2TP, this is the second lock on that door.
+                        if (_esp.PeerOf(d.Mark) is null) { _esp.NoteDrop("L2TP without a client's SA mark"); continue; }
+                        _sessions.OnL2tp(d.Mark, d.From, d.Local, d.Data, DateTimeOffset.UtcNow);
+                    }
+                    pending = TakePending();
+                }
+                await ExecuteAsync(pending);
+                l2tpNext = l2tp.WaitToReadAsync(_stop.Token).AsTask();
+            }
+            if (ipNext.IsCompleted && ip is not null)
+            {
+                if (ipNext.IsCanceled || !((Task<bool>)ipNext).Result) break;
+                lock (_gate)
+                    while (ip.TryRead(out var packet)) _sessions.OnIpFromInterface(packet);
+                ipNext = ip.WaitToReadAsync(_stop.Token).AsTask();
+            }
             if (rawNext.IsCompleted && raw is not null && _esp is UserspaceEspDatapath userspace)
             {
                 if (rawNext.IsCanceled || !((Task<bool>)rawNext).Result) break;
+                List<IkeAction> pending;
                 lock (_gate)
+                {
                     while (raw.TryRead(out var packet)) userspace.ReceiveEsp(packet.Data, packet.From);
+                    pending = TakePending();
+                }
+                await ExecuteAsync(pending);
                 rawNext = raw.WaitToReadAsync(_stop.Token).AsTask();
             }
             if (next.IsCompleted)
@@ -173,11 +330,14 @@ internal sealed class IkeRunner : IAsyncDisposable
                 {
                     if (datagram.IsEsp)
                     {
+                        List<IkeAction> pending;
                         lock (_gate)
                         {
                             if (_esp is UserspaceEspDatapath u) u.ReceiveEsp(datagram.Data, datagram.From);
                             else _esp.ReceiveEsp(datagram.Data);
+                            pending = TakePending();
                         }
+                        await ExecuteAsync(pending);
                         continue;
                     }
                     List<IkeAction> actions;
@@ -235,7 +395,12 @@ internal sealed class IkeRunner : IAsyncDisposable
                     await InstallAsync(install.Child);
                     break;
                 case RemoveChildSa remove:
-                    lock (_gate) _esp.Remove(remove.InboundSpi);
+                    lock (_gate)
+                    {
+                        // The client's last SAs gone: its L2TP tunnels and PPP links end with them.
+                        if (_esp.Remove(remove.InboundSpi) is { Last: true } release)
+                            _sessions.OnCarrierGone(release.Carrier, release.Peer, DateTimeOffset.UtcNow);
+                    }
                     break;
             }
         }
@@ -268,12 +433,19 @@ internal sealed class IkeRunner : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         List<IkeAction> goodbye;
-        lock (_gate) goodbye = _responder.DeleteAll("appliance stopping");
+        lock (_gate)
+        {
+            _sessions.CloseAll(DateTimeOffset.UtcNow);
+            _pendingIke.Clear(); // DeleteAll below tells every client
+            goodbye = _responder.DeleteAll("appliance stopping");
+        }
         await ExecuteAsync(goodbye);
         _stop.Cancel();
         try { await _loop; } catch (OperationCanceledException) { }
         await _sockets.DisposeAsync();
         if (_rawEsp is not null) await _rawEsp.DisposeAsync();
+        _l2tpSocket?.Dispose();
+        _vpn?.Dispose();
         _expiry?.Dispose();
         lock (_gate) { _responder.Dispose(); _esp.Dispose(); }
         _stop.Dispose();

@@ -80,6 +80,8 @@ public sealed class RawEspSocket : IAsyncDisposable
         }
     }
 
+    public void Send(byte[] esp, IPAddress to) => _socket.SendTo(esp, SocketFlags.None, new IPEndPoint(to, 0));
+
     public ValueTask<int> SendAsync(byte[] esp, IPAddress to, CancellationToken cancel) =>
         _socket.SendToAsync(esp, SocketFlags.None, new IPEndPoint(to, 0), cancel);
 

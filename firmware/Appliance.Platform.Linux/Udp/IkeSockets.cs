@@ -114,7 +114,11 @@ public sealed class IkeSockets : IAsyncDisposable
         return _natT.SendToAsync(framed, SocketFlags.None, to, cancel);
     }
 
-    /// <summary>Sends an ESP packet in UDP from port 4500 (RFC 3948: no marker; its SPI is never zero).</summary>
+    /// <summary>Sends an ESP packet in UDP from port 4500 (RFC 3948: no marker; its SPI is never zero).
+    /// Synchronous: UDP sends do not block, and the caller holds the VPN state's lock.</summary>
+    public void SendEsp(byte[] esp, IPEndPoint to) => _natT.SendTo(esp, SocketFlags.None, to);
+
+    /// <summary>As <see cref="SendEsp"/>, awaitable.</summary>
     public ValueTask<int> SendEspAsync(byte[] esp, IPEndPoint to, CancellationToken cancel) =>
         _natT.SendToAsync(esp, SocketFlags.None, to, cancel);
 

@@ -31,6 +31,9 @@ internal interface IEspDatapath : IDisposable
     void ReceiveEsp(ReadOnlySpan<byte> packet);
 
     EspDatapathCounters Counters();
+
+    /// <summary>Counts a packet dropped for a reason found outside the datapath.</summary>
+    void NoteDrop(string reason);
 }
 
 /// <summary>A pair was removed: the client's carrier, its endpoint, and whether it has no SAs left.</summary>

@@ -165,6 +165,8 @@ internal sealed class KernelEspDatapath : IEspDatapath
         return new EspDatapathCounters(_byInboundSpi.Count, packets, packets, 0, drops);
     }
 
+    public void NoteDrop(string reason) => _drops[reason] = _drops.GetValueOrDefault(reason) + 1;
+
     private static void Add(Dictionary<string, long> drops, string reason, uint count)
     {
         if (count > 0) drops[reason] = drops.GetValueOrDefault(reason) + count;

@@ -137,6 +137,8 @@ internal sealed class UserspaceEspDatapath : IEspDatapath
 
     private void Drop(string reason) => _drops[reason] = _drops.GetValueOrDefault(reason) + 1;
 
+    public void NoteDrop(string reason) => Drop(reason);
+
     public void Dispose()
     {
         foreach (var pair in _byInboundSpi.Values) { pair.In.Dispose(); pair.Out.Dispose(); }

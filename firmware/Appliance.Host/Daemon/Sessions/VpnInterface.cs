@@ -1,0 +1,107 @@
+using System.Net;
+using System.Threading.Channels;
+using Appliance.Platform.Linux;
+using Appliance.Platform.Linux.Rtnetlink;
+using Appliance.Platform.Linux.Tun;
+using Appliance.Services.Config.Values;
+
+namespace Appliance.Host.Daemon.Sessions;
+
+/// <summary>
+/// The box's side of every client's IP traffic when PPP runs in this process: one TUN device
+/// ("vpn0") that carries the box's LAN address, a host route per connected client, forwarding
+/// on, and proxy-ARP on the LAN interface when the pool lies inside the LAN subnet (the LAN's
+/// hosts then reach clients as if they were on the LAN). A thread reads the device, because
+/// reading blocks.
+/// </summary>
+internal sealed class VpnInterface : IDisposable
+{
+    /// <summary>The kernel numbers it (vpn0, vpn1...), so two daemons in one namespace (tests) do not collide.</summary>
+    public const string DefaultName = "vpn%d";
+    private const int Mtu = 1400;
+    private readonly TunDevice _tun;
+    private readonly RtnetlinkSocket _rtnl;
+    private readonly int _index;
+    private readonly Thread _reader;
+    private readonly Channel<byte[]> _packets = Channel.CreateBounded<byte[]>(
+        new BoundedChannelOptions(4096) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.DropWrite });
+    private volatile bool _stopping;
+
+    private VpnInterface(TunDevice tun, RtnetlinkSocket rtnl, int index)
+    {
+        _tun = tun;
+        _rtnl = rtnl;
+        _index = index;
+        _reader = new Thread(ReadLoop) { IsBackground = true, Name = "vpn0-read" };
+        _reader.Start();
+    }
+
+    public string Name => _tun.Name;
+    public ChannelReader<byte[]> Packets => _packets.Reader;
+
+    /// <summary>Creates and configures the interface; throws <see cref="SyscallException"/> with the
+    /// step that failed.</summary>
+    public static VpnInterface Open(IPAddress localAddress, string? lanInterface, Ipv4Cidr lan, Ipv4Range pool, string name = DefaultName)
+    {
+        // Without its LAN the box is not a router: it does not switch forwarding on for nothing.
+        if (string.IsNullOrEmpty(lanInterface) || !Directory.Exists($"/sys/class/net/{lanInterface}"))
+            throw new IOException($"the LAN interface '{lanInterface}' (lan.interface) does not exist");
+        var tun = TunDevice.Open(name);
+        RtnetlinkSocket? rtnl = null;
+        try
+        {
+            rtnl = RtnetlinkSocket.Open();
+            int index = rtnl.GetIndex(tun.Name);
+            rtnl.SetMtu(index, Mtu);
+            rtnl.AddAddress(index, localAddress, 32);
+            rtnl.SetUp(index);
+            File.WriteAllText("/proc/sys/net/ipv4/ip_forward", "1\n");
+            if (lan.Contains(pool.First) && lan.Contains(pool.Last))
+                InterfaceSysctl.SetProxyArp(lanInterface, true);
+            return new VpnInterface(tun, rtnl, index);
+        }
+        catch
+        {
+            rtnl?.Dispose();
+            tun.Dispose();
+            throw;
+        }
+    }
+
+    public bool Write(ReadOnlySpan<byte> packet) => _tun.TryWrite(packet);
+
+    public void RouteTo(IPAddress client) => _rtnl.AddHostRoute(client, _index);
+
+    public void Unroute(IPAddress client)
+    {
+        try { _rtnl.DeleteHostRoute(client, _index); }
+        catch (SyscallException) { /* gone with the interface, or never added */ }
+    }
+
+    private void ReadLoop()
+    {
+        var buffer = new byte[65536];
+        while (!_stopping)
+        {
+            try
+            {
+                if (!_tun.WaitReadable(TimeSpan.FromMilliseconds(500))) continue;
+                int n;
+                while (!_stopping && (n = _tun.TryRead(buffer)) > 0)
+                    _packets.Writer.TryWrite(buffer.AsSpan(0, n).ToArray());
+            }
+            catch (SyscallException) when (_stopping) { return; }
+            catch (ObjectDisposedException) { return; }
+            catch (SyscallException) { Thread.Sleep(100); }
+        }
+    }
+
+    public void Dispose()
+    {
+        _stopping = true;
+        _reader.Join(TimeSpan.FromSeconds(2));
+        _packets.Writer.TryComplete();
+        _rtnl.Dispose();
+        _tun.Dispose();
+    }
+}
