@@ -16,6 +16,10 @@ public sealed class IkeResponder(IkeResponderOptions options) : IDisposable
     public IkeResponderOptions Options { get; set; } = options;
 
     private readonly Dictionary<(ulong Initiator, ulong Responder), IkeSa> _sas = [];
+    // Main Modes in progress, by initiator cookie: a Main Mode 1 is checked against these only
+    // (retransmission, half-open limits), so its cost does not grow with established SAs.
+    private readonly Dictionary<ulong, List<IkeSa>> _halfOpen = [];
+    private int _halfOpenCount;
     private readonly Dictionary<string, long> _drops = new(StringComparer.Ordinal);
 
     public IReadOnlyDictionary<string, long> Drops => _drops;
@@ -38,7 +42,8 @@ public sealed class IkeResponder(IkeResponderOptions options) : IDisposable
             if (header.Exchange != ExchangeType.IdentityProtection || header.Flags != IsakmpFlags.None || header.MessageId != 0)
                 return Drop("not a main mode start");
             // A retransmitted message 1 finds the SA it created and gets the same answer.
-            var existing = _sas.Values.FirstOrDefault(s => s.Cookies.Initiator == header.InitiatorCookie && s.Peer.Address.Equals(from.Address));
+            var existing = _halfOpen.TryGetValue(header.InitiatorCookie, out var same)
+                ? same.FirstOrDefault(s => s.Peer.Address.Equals(from.Address)) : null;
             if (existing is not null) return existing.OnMessage(header, message, from, local, natTraversalPort);
             return Start(header, message, from, local, now);
         }
@@ -64,14 +69,22 @@ public sealed class IkeResponder(IkeResponderOptions options) : IDisposable
             else Drop("delete for an unknown IKE SA");
         }
         if (sa.State == SaState.Dead) Remove(sa);
+        else if (sa.State == SaState.Established) ForgetHalfOpen(sa);
         return actions;
+    }
+
+    private void ForgetHalfOpen(IkeSa sa)
+    {
+        if (!_halfOpen.TryGetValue(sa.Cookies.Initiator, out var list) || !list.Remove(sa)) return;
+        _halfOpenCount--;
+        if (list.Count == 0) _halfOpen.Remove(sa.Cookies.Initiator);
     }
 
     private List<IkeAction> Start(IsakmpHeader header, byte[] message, IPEndPoint from, IPEndPoint local, DateTimeOffset now)
     {
-        int halfOpen = _sas.Values.Count(s => s.State is SaState.AwaitingKeyExchange or SaState.AwaitingIdentity);
-        if (halfOpen >= Options.MaxHalfOpenTotal) return Drop("half-open limit");
-        if (_sas.Values.Count(s => s.State is SaState.AwaitingKeyExchange or SaState.AwaitingIdentity && s.Peer.Address.Equals(from.Address)) >= Options.MaxHalfOpenPerPeer)
+        if (_halfOpenCount >= Options.MaxHalfOpenTotal) return Drop("half-open limit");
+        // At most MaxHalfOpenTotal entries to look at.
+        if (_halfOpen.Values.Sum(l => l.Count(s => s.Peer.Address.Equals(from.Address))) >= Options.MaxHalfOpenPerPeer)
             return Drop("half-open limit per peer");
         var chainError = PayloadCodec.TryDecodeChain(header.NextPayload, message.AsSpan(IsakmpHeader.Size), false, out var payloads, out var extents);
         if (chainError != DecodeError.None) return Drop("payloads: " + chainError);
@@ -82,7 +95,13 @@ public sealed class IkeResponder(IkeResponderOptions options) : IDisposable
         var sa = new IkeSa(new Cookies(header.InitiatorCookie, responderCookie), from, local, Options, now);
         var actions = sa.OnFirstMessage(header, payloads, extents, message.AsSpan(IsakmpHeader.Size), message);
         if (sa.State == SaState.Dead) sa.Dispose();
-        else _sas[(header.InitiatorCookie, responderCookie)] = sa;
+        else
+        {
+            _sas[(header.InitiatorCookie, responderCookie)] = sa;
+            if (!_halfOpen.TryGetValue(header.InitiatorCookie, out var list)) _halfOpen[header.InitiatorCookie] = list = [];
+            list.Add(sa);
+            _halfOpenCount++;
+        }
         return actions;
     }
 
@@ -180,6 +199,7 @@ public sealed class IkeResponder(IkeResponderOptions options) : IDisposable
     private void Remove(IkeSa sa)
     {
         _sas.Remove((sa.Cookies.Initiator, sa.Cookies.Responder));
+        ForgetHalfOpen(sa);
         sa.Dispose();
     }
 
@@ -193,5 +213,7 @@ public sealed class IkeResponder(IkeResponderOptions options) : IDisposable
     {
         foreach (var sa in _sas.Values) sa.Dispose();
         _sas.Clear();
+        _halfOpen.Clear();
+        _halfOpenCount = 0;
     }
 }
