@@ -13,7 +13,7 @@ public readonly record struct RawEspPacket(byte[] Data, IPEndPoint From);
 /// too; it is checked and stripped here, so the datapath sees what ESP-in-UDP would give it.
 /// Writing: the kernel builds the IP header. Needs CAP_NET_RAW.
 /// </summary>
-public sealed class RawEspSocket : IAsyncDisposable
+public sealed partial class RawEspSocket : IAsyncDisposable
 {
     public const int ProtocolEsp = 50;
     private const int MaxPacket = 65535;
@@ -36,7 +36,11 @@ public sealed class RawEspSocket : IAsyncDisposable
 
     public static RawEspSocket Open(IPAddress bindAddress)
     {
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Raw, (ProtocolType)ProtocolEsp);
+        // .NET's Socket constructor refuses protocol numbers it has no name for (ESP among them):
+        // the socket is made with socket(2) and handed to it.
+        int fd = OpenRawSocket(2 /* AF_INET */, 3 /* SOCK_RAW */, ProtocolEsp);
+        if (fd < 0) throw new SocketException(System.Runtime.InteropServices.Marshal.GetLastPInvokeError());
+        var socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
         try
         {
             socket.Bind(new IPEndPoint(bindAddress, 0));
@@ -79,6 +83,9 @@ public sealed class RawEspSocket : IAsyncDisposable
                 Interlocked.Increment(ref _overflow);
         }
     }
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "socket", SetLastError = true)]
+    private static partial int OpenRawSocket(int domain, int type, int protocol);
 
     public void Send(byte[] esp, IPAddress to) => _socket.SendTo(esp, SocketFlags.None, new IPEndPoint(to, 0));
 
