@@ -301,6 +301,17 @@ public sealed class CertificateAuthorityTests : IDisposable
     }
 
     [Fact]
+    public void Server_credentials_are_what_the_ike_responder_accepts()
+    {
+        Created();
+        using var creds = _ca.LoadServerCredentials();
+        // Create checks that the key signs for the certificate and that the CA is a CA.
+        var ike = Appliance.Protocols.Ike.Auth.IkeCertificateCredentials.Create(creds.ServerCertificate,
+            new Appliance.Protocols.Ike.Auth.RsaKeySigner(creds.ServerKey), [creds.CaCertificate]);
+        Assert.Equal(new BcCertificate(creds.ServerCertificate).SubjectDN.GetEncoded(), ike.ServerSubjectDn);
+    }
+
+    [Fact]
     public void Factory_reset_forgets_the_ca_so_old_client_certificates_stop_being_trusted()
     {
         var (ca1, _) = Created();

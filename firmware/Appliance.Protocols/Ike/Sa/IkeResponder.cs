@@ -39,14 +39,14 @@ public sealed class IkeResponder(IkeResponderOptions options) : IDisposable
                 return Drop("not a main mode start");
             // A retransmitted message 1 finds the SA it created and gets the same answer.
             var existing = _sas.Values.FirstOrDefault(s => s.Cookies.Initiator == header.InitiatorCookie && s.Peer.Address.Equals(from.Address));
-            if (existing is not null) return existing.OnMessage(header, message, from, local, natTraversalPort);
+            if (existing is not null) return existing.OnMessage(header, message, from, local, natTraversalPort, now);
             return Start(header, message, from, local, now);
         }
         if (!_sas.TryGetValue((header.InitiatorCookie, header.ResponderCookie), out var sa))
             return Drop("unknown cookies");
         if (!sa.Peer.Address.Equals(from.Address) && sa.State != SaState.Established)
             return Drop("cookies from another address");
-        var actions = sa.OnMessage(header, message, from, local, natTraversalPort);
+        var actions = sa.OnMessage(header, message, from, local, natTraversalPort, now);
         foreach (var contact in actions.OfType<IkeInitialContact>().ToList())
             actions.AddRange(RemoveOlder(contact, sa));
         foreach (var request in actions.OfType<IkeSaDeleteRequest>().ToList())

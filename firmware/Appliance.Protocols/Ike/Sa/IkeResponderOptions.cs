@@ -1,4 +1,5 @@
 using Appliance.Protocols.Crypto;
+using Appliance.Protocols.Ike.Auth;
 using Appliance.Protocols.Ike.Policy;
 
 namespace Appliance.Protocols.Ike.Sa;
@@ -7,6 +8,12 @@ namespace Appliance.Protocols.Ike.Sa;
 public sealed class IkeResponderOptions
 {
     public required byte[] PreSharedKey { get; init; }
+    /// <summary>
+    /// RSA-signature authentication (RFC 2409 §5.1): our certificate and key and the CAs that client
+    /// certificates must chain to. Null: proposals with RSA signatures are not chosen, only
+    /// pre-shared key ones.
+    /// </summary>
+    public IkeCertificateCredentials? Certificates { get; init; }
     public required AlgorithmPolicy Policy { get; init; }
     public IRandomSource Random { get; init; } = SystemRandomSource.Instance;
     /// <summary>Half-open SAs (Main Mode not finished) allowed from one address, and in total.</summary>
