@@ -24,6 +24,18 @@ public sealed class IkeResponderOptions
     /// shorten it and says so with RESPONDER-LIFETIME).</summary>
     public uint MinChildLifetimeSeconds { get; init; } = 300;
     public uint MaxChildLifetimeSeconds { get; init; } = 86400;
+    /// <summary>
+    /// Largest IP datagram (IP and UDP headers included) we send to a peer that does IKEv1
+    /// fragmentation; larger messages go in fragments. See <see cref="Fragments.IkeFragmenter.DefaultMaxDatagram"/>
+    /// for why 1280.
+    /// </summary>
+    public int MaxDatagram
+    {
+        get => _maxDatagram;
+        init => _maxDatagram = value >= Fragments.IkeFragmenter.MinMaxDatagram ? value
+            : throw new ArgumentOutOfRangeException(nameof(MaxDatagram), $"at least {Fragments.IkeFragmenter.MinMaxDatagram}");
+    }
+    private readonly int _maxDatagram = Fragments.IkeFragmenter.DefaultMaxDatagram;
     /// <summary>L2TP: the only UDP port our side protects.</summary>
     public ushort ProtectedPort { get; init; } = 1701;
 }

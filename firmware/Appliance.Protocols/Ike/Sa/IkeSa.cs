@@ -77,7 +77,10 @@ internal sealed partial class IkeSa : IDisposable
     private IkePrf Prf => _prf;
 
     /// <summary>Main Mode message 1: choose a transform, answer with it and our vendor IDs.</summary>
-    public List<IkeAction> OnFirstMessage(IsakmpHeader header, List<Payload> payloads, List<Range> extents, ReadOnlySpan<byte> chain, byte[] wholeMessage)
+    public List<IkeAction> OnFirstMessage(IsakmpHeader header, List<Payload> payloads, List<Range> extents, ReadOnlySpan<byte> chain, byte[] wholeMessage) =>
+        Outgoing(OnFirstMessageCore(payloads, extents, chain, wholeMessage));
+
+    private List<IkeAction> OnFirstMessageCore(List<Payload> payloads, List<Range> extents, ReadOnlySpan<byte> chain, byte[] wholeMessage)
     {
         var actions = new List<IkeAction>();
         var sa = payloads.OfType<SecurityAssociationPayload>().FirstOrDefault();
@@ -93,6 +96,7 @@ internal sealed partial class IkeSa : IDisposable
                 case KnownVendor.NatTraversalDraft02 or KnownVendor.NatTraversalDraft02Newline when NatT < NatTVersion.Draft02:
                     NatT = NatTVersion.Draft02; _natTVendorId = vid.Data; break;
                 case KnownVendor.DeadPeerDetection: PeerDoesDpd = true; break;
+                case KnownVendor.Fragmentation: NoteFragmentationVendorId(vid.Data); break;
             }
         }
         Proposal? chosenProposal = null;
@@ -129,7 +133,9 @@ internal sealed partial class IkeSa : IDisposable
         };
         if (NatT != NatTVersion.None) reply.Add(new VendorIdPayload(_natTVendorId));
         reply.Add(new VendorIdPayload(KnownVendorIds.DeadPeerDetection.ToArray()));
-        actions.Add(Log("info", "phase 1 proposal chosen", ("proposal", Chosen), ("nat_t", NatT), ("dpd", PeerDoesDpd)));
+        if (FragmentationVendorIdReply() is { } fragmentation) reply.Add(fragmentation);
+        actions.Add(Log("info", "phase 1 proposal chosen", ("proposal", Chosen), ("nat_t", NatT), ("dpd", PeerDoesDpd),
+            ("fragmentation", PeerDoesFragmentation)));
         Answer(actions, ReplyHeader(ExchangeType.IdentityProtection, 0, IsakmpFlags.None), reply, natPort: false);
         // Message 1 does not pass through OnMessage, which caches every other reply.
         _lastRequestHash = SHA256.HashData(wholeMessage);
@@ -139,7 +145,10 @@ internal sealed partial class IkeSa : IDisposable
     }
 
     /// <summary>A later message of this SA: Main Mode 3 or 5, Quick Mode, informational.</summary>
-    public List<IkeAction> OnMessage(IsakmpHeader header, byte[] message, IPEndPoint from, IPEndPoint local, bool natPort, DateTimeOffset now)
+    public List<IkeAction> OnMessage(IsakmpHeader header, byte[] message, IPEndPoint from, IPEndPoint local, bool natPort, DateTimeOffset now) =>
+        Outgoing(OnMessageCore(header, message, from, local, natPort, now));
+
+    private List<IkeAction> OnMessageCore(IsakmpHeader header, byte[] message, IPEndPoint from, IPEndPoint local, bool natPort, DateTimeOffset now)
     {
         var actions = new List<IkeAction>();
         if (State == SaState.Dead) return actions;

@@ -175,6 +175,8 @@ internal sealed class TestInitiator : IDisposable
     /// <summary>Also send this second NAT-T vendor ID (the responder should pick the best).</summary>
     public NatTVariant AlsoNatT { get; init; } = NatTVariant.None;
     public bool SendDpdVendorId { get; init; } = true;
+    /// <summary>A FRAGMENTATION vendor ID to send in MM1 (16 bytes, or 20 with capability flags).</summary>
+    public byte[]? FragmentationVendorId { get; init; }
     /// <summary>Where the initiator says it is in its NAT-D (default: <see cref="Self"/>). A different
     /// value than the datagram's source simulates "initiator behind NAT".</summary>
     public IPEndPoint? NatDSelf { get; init; }
@@ -240,6 +242,7 @@ internal sealed class TestInitiator : IDisposable
         if (NatT != NatTVariant.None) payloads.Add(new VendorIdPayload(NatTVendorId(NatT)));
         if (AlsoNatT != NatTVariant.None) payloads.Add(new VendorIdPayload(NatTVendorId(AlsoNatT)));
         if (SendDpdVendorId) payloads.Add(new VendorIdPayload(KnownVendorIds.DeadPeerDetection.ToArray()));
+        if (FragmentationVendorId is not null) payloads.Add(new VendorIdPayload(FragmentationVendorId));
         return IkeMessage.Encode(Header(ExchangeType.IdentityProtection, 0, IsakmpFlags.None) with { ResponderCookie = 0 }, payloads);
     }
 
