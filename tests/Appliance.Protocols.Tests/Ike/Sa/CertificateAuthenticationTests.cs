@@ -97,6 +97,7 @@ public class CertificateAuthenticationTests
         { "1024-bit key", NotifyType.InvalidCertificate, "1024 bits" },
         { "identity not in certificate", NotifyType.InvalidIdInformation, "is not the certificate's" },
         { "DN of someone else", NotifyType.InvalidIdInformation, "is not the certificate's" },
+        { "malformed DN", NotifyType.InvalidIdInformation, "(malformed DN) is not the certificate's" },
         { "signature by another key", NotifyType.InvalidSignature, "does not verify" },
         { "corrupted signature", NotifyType.InvalidSignature, "does not verify" },
         { "no certificate", NotifyType.InvalidCertificate, "no certificate" },
@@ -120,6 +121,7 @@ public class CertificateAuthenticationTests
             "1024-bit key" => Client(415, TestPki.Leaf(ca, "CN=alice", ["DNS:alice"], null, keyBits: 1024)),
             "identity not in certificate" => Client(416, client, new IdentificationPayload(IdType.Fqdn, 0, 0, "mallory"u8.ToArray())),
             "DN of someone else" => Client(417, client, new IdentificationPayload(IdType.DerAsn1Dn, 0, 0, Pki.Server.SubjectDn)),
+            "malformed DN" => Client(423, client, new IdentificationPayload(IdType.DerAsn1Dn, 0, 0, [0x30, 0x09, 0x31, 0x07, 0x30, 0x05, 0x06, 0x03, 0x55])),
             "signature by another key" => new TestInitiator(418, Net.Psk, Net.Client)
             {
                 Phase1Offers = [RsaSig], Certificate = client.Der, SigningKey = Pki.Server.Key,
