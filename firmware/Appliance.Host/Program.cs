@@ -1,5 +1,6 @@
 using Appliance.Host;
 using Appliance.Host.Cli;
+using Appliance.Services.Certificates;
 using Appliance.Services.Config;
 using Appliance.Store;
 
@@ -20,6 +21,7 @@ try
         "session" => SessionCommand.Run(rest),
         "config" => ConfigCommand.Run(rest),
         "user" => UserCommand.Run(rest),
+        "cert" => CertCommand.Run(rest),
         "factory-reset" => FactoryResetCommand.Run(rest),
         "version" => VersionCommand.Run(rest),
         "self-test" => SelfTestCommand.Run(rest),
@@ -38,6 +40,11 @@ catch (StoreException e)
     return ExitCodes.Failure;
 }
 catch (ConfigInvalidException e)
+{
+    Console.Error.WriteLine($"appliance: {e.Message}");
+    return ExitCodes.Failure;
+}
+catch (CertificateException e)
 {
     Console.Error.WriteLine($"appliance: {e.Message}");
     return ExitCodes.Failure;

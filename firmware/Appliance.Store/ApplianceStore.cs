@@ -108,6 +108,50 @@ public sealed class ApplianceStore : IDisposable
     public bool DeleteUser(string name) =>
         InTransaction(() => _db.GetCollection(Collections.Users).Delete(name));
 
+    public StoredKeyPair? ReadKeyPair(string id)
+    {
+        var doc = _db.GetCollection(Collections.KeyPairs).FindById(id);
+        return doc is null ? null : CertificateMapping.KeyPairFromDocument(doc);
+    }
+
+    /// <summary>Stores a key pair only if none of that id exists; false otherwise. Two processes
+    /// creating the CA at first start: one wins, the other reads the winner's.</summary>
+    public bool AddKeyPairIfAbsent(StoredKeyPair pair) =>
+        InTransaction(() =>
+        {
+            var pairs = _db.GetCollection(Collections.KeyPairs);
+            if (pairs.FindById(pair.Id) is not null) return false;
+            pairs.Insert(CertificateMapping.ToDocument(pair));
+            return true;
+        });
+
+    /// <summary>
+    /// Replaces the key pair <paramref name="pair"/>.Id only while the stored one still has the
+    /// certificate <paramref name="expectedCertificateDer"/> (null: while there is none), so a
+    /// re-issue computed from a stale read cannot overwrite a newer one. False when it changed.
+    /// </summary>
+    public bool ReplaceKeyPair(StoredKeyPair pair, byte[]? expectedCertificateDer) =>
+        InTransaction(() =>
+        {
+            var pairs = _db.GetCollection(Collections.KeyPairs);
+            var current = pairs.FindById(pair.Id);
+            bool unchanged = current is null
+                ? expectedCertificateDer is null
+                : expectedCertificateDer is not null && current["certificate"].AsBinary.AsSpan().SequenceEqual(expectedCertificateDer);
+            if (!unchanged) return false;
+            pairs.Upsert(CertificateMapping.ToDocument(pair));
+            return true;
+        });
+
+    public void AddIssuedCertificate(IssuedCertificate issued) =>
+        InTransaction(() => _db.GetCollection(Collections.IssuedCertificates).Insert(CertificateMapping.ToDocument(issued)));
+
+    public IReadOnlyList<IssuedCertificate> ListIssuedCertificates() =>
+        _db.GetCollection(Collections.IssuedCertificates).FindAll()
+            .Select(CertificateMapping.IssuedFromDocument)
+            .OrderBy(c => c.IssuedUtc)
+            .ToList();
+
     public AdminCredential? ReadAdmin()
     {
         var doc = _db.GetCollection(Collections.Meta).FindById(Collections.AdminDocument);
@@ -128,13 +172,17 @@ public sealed class ApplianceStore : IDisposable
     public void ReplaceAdmin(AdminCredential admin) =>
         InTransaction(() => _db.GetCollection(Collections.Meta).Upsert(AdminMapping.ToDocument(admin)));
 
-    /// <summary>Factory reset: users and admin credential gone and the configuration replaced by
-    /// <paramref name="defaults"/>, all in one transaction.</summary>
+    /// <summary>Factory reset: users, admin credential, the box's CA and server key pairs and the
+    /// record of issued certificates gone and the configuration replaced by <paramref name="defaults"/>,
+    /// all in one transaction. A new CA is made at next use, so certificates issued before the
+    /// reset are no longer trusted.</summary>
     public void Reset(IReadOnlyDictionary<string, string> defaults) =>
         InTransaction(() =>
         {
             _db.GetCollection(Collections.Users).DeleteAll();
             _db.GetCollection(Collections.Meta).Delete(Collections.AdminDocument);
+            _db.GetCollection(Collections.KeyPairs).DeleteAll();
+            _db.GetCollection(Collections.IssuedCertificates).DeleteAll();
             var config = _db.GetCollection(Collections.Config);
             long generation = config.FindById(Collections.CurrentConfig) is { } doc ? doc["generation"].AsInt64 : 0;
             config.Upsert(ConfigMapping.ToDocument(new StoredConfig(generation + 1, defaults)));

@@ -24,8 +24,19 @@ internal static class Usage
           user passwd NAME [--password-stdin]
           user enable NAME | user disable NAME
 
+        Certificates (made on first use: the box's CA and its IKE server certificate):
+          cert show                    CA and server certificate: names, validity, SHA-256
+          cert list                    client certificates issued
+          cert issue NAME --out FILE.p12 [--password-stdin]
+                                       a client certificate (NAME: user or user@domain)
+                                       with its key and the CA, for Windows, macOS, iOS
+          cert ca --out FILE.pem       the CA certificate, for clients to trust
+          cert server --names A[,B...] re-issue the server certificate for the host names
+                                       and addresses clients type (the first is the CN)
+
         Maintenance:
-          factory-reset --yes          new PSK, default settings, no users, no admin password
+          factory-reset --yes          new PSK, default settings, no users, no admin password,
+                                       a new CA
           version                      firmware version and target
           self-test                    check the store and every crypto primitive
 

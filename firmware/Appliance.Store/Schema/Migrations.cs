@@ -14,6 +14,13 @@ internal static class Migrations
             db.GetCollection(Collections.Users).EnsureIndex("enabled");
             db.GetCollection(Collections.Config);
         }),
+        new(2, "certificates: the box's key pairs and the client certificates its CA issued", db =>
+        {
+            // The key pairs are found by id ("ca", "server"); issued certificates by serial (the
+            // id) or, for 'cert list' and revocation by user, by name.
+            db.GetCollection(Collections.KeyPairs);
+            db.GetCollection(Collections.IssuedCertificates).EnsureIndex("name");
+        }),
     ];
 
     public static int Latest => All[^1].ToVersion;

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Net;
+using Appliance.Protocols.Ike.Fragments;
 using Appliance.Protocols.Ike.Keys;
 using Appliance.Protocols.Ike.Wire;
 
@@ -9,6 +10,8 @@ namespace Appliance.Protocols.Ike.Sa;
 /// The IKEv1 responder: routes each datagram to its SA by cookies, starts an SA on Main Mode
 /// message 1, limits half-open SAs per source and in total, expires the ones that stall, and
 /// counts every dropped datagram by reason. Input is (bytes, addresses, now); output is actions.
+/// IKEv1 fragments (payload 132) of an existing SA, from its peer's address, are put back together
+/// first (<see cref="FragmentReassembler"/>) and the whole message then takes the normal path.
 /// </summary>
 public sealed class IkeResponder(IkeResponderOptions options) : IDisposable
 {
@@ -21,10 +24,14 @@ public sealed class IkeResponder(IkeResponderOptions options) : IDisposable
     private readonly Dictionary<ulong, List<IkeSa>> _halfOpen = [];
     private int _halfOpenCount;
     private readonly Dictionary<string, long> _drops = new(StringComparer.Ordinal);
+    private readonly FragmentReassembler _fragments = new();
 
     public IReadOnlyDictionary<string, long> Drops => _drops;
     public int SaCount => _sas.Count;
     public int EstablishedCount => _sas.Values.Count(s => s.State == SaState.Established);
+    /// <summary>Fragmented messages being put together, and their bytes so far.</summary>
+    public int FragmentedInProgress => _fragments.InProgress;
+    public int FragmentBytesBuffered => _fragments.BufferedBytes;
 
     /// <summary>One IKE datagram (for 4500, without the non-ESP marker).</summary>
     public List<IkeAction> Receive(ReadOnlySpan<byte> datagram, IPEndPoint from, IPEndPoint local, bool natTraversalPort, DateTimeOffset now)
@@ -32,6 +39,15 @@ public sealed class IkeResponder(IkeResponderOptions options) : IDisposable
         var error = IsakmpHeader.TryDecode(datagram, out var header);
         if (error != DecodeError.None) return Drop("header: " + error);
         byte[] message = datagram[..(int)header.Length].ToArray();
+        // Only the carrier says 132: an encrypted message names its first inner payload there,
+        // and no payload inside one is a fragment. Some senders leave the E flag of the SA on the
+        // carrier (racoon), so the flag is not judged.
+        if (header.NextPayload == PayloadType.Fragment) return OnFragment(header, message, from, local, natTraversalPort, now);
+        return OnWholeMessage(header, message, from, local, natTraversalPort, now);
+    }
+
+    private List<IkeAction> OnWholeMessage(IsakmpHeader header, byte[] message, IPEndPoint from, IPEndPoint local, bool natTraversalPort, DateTimeOffset now)
+    {
 
         if (header.ResponderCookie == 0)
         {
@@ -44,14 +60,14 @@ public sealed class IkeResponder(IkeResponderOptions options) : IDisposable
             // A retransmitted message 1 finds the SA it created and gets the same answer.
             var existing = _halfOpen.TryGetValue(header.InitiatorCookie, out var same)
                 ? same.FirstOrDefault(s => s.Peer.Address.Equals(from.Address)) : null;
-            if (existing is not null) return existing.OnMessage(header, message, from, local, natTraversalPort);
+            if (existing is not null) return existing.OnMessage(header, message, from, local, natTraversalPort, now);
             return Start(header, message, from, local, now);
         }
         if (!_sas.TryGetValue((header.InitiatorCookie, header.ResponderCookie), out var sa))
             return Drop("unknown cookies");
         if (!sa.Peer.Address.Equals(from.Address) && sa.State != SaState.Established)
             return Drop("cookies from another address");
-        var actions = sa.OnMessage(header, message, from, local, natTraversalPort);
+        var actions = sa.OnMessage(header, message, from, local, natTraversalPort, now);
         if (sa.LastMessageAuthenticated) sa.Heard(now);
         foreach (var contact in actions.OfType<IkeInitialContact>().ToList())
             actions.AddRange(RemoveOlder(contact, sa));
@@ -105,11 +121,39 @@ public sealed class IkeResponder(IkeResponderOptions options) : IDisposable
         return actions;
     }
 
-    /// <summary>Call it every few seconds: expires half-open SAs that stalled, probes quiet
-    /// DPD peers and clears dead ones, and ends IKE SAs whose phase-1 lifetime ran out.</summary>
+    /// <summary>
+    /// A fragment: kept if it belongs to an SA we have and comes from its peer's address (so
+    /// that nobody can make us buffer for SAs that do not exist), and once the message is whole it
+    /// is handled as if it had come in one datagram.
+    /// </summary>
+    private List<IkeAction> OnFragment(IsakmpHeader header, byte[] message, IPEndPoint from, IPEndPoint local, bool natTraversalPort, DateTimeOffset now)
+    {
+        var key = (header.InitiatorCookie, header.ResponderCookie);
+        if (header.ResponderCookie == 0 || !_sas.TryGetValue(key, out var sa)) return Drop("fragment: unknown cookies");
+        if (!sa.Peer.Address.Equals(from.Address)) return Drop("fragment: from another address");
+        if (PayloadCodec.TryDecodeChain(header.NextPayload, message.AsSpan(IsakmpHeader.Size), false, out var payloads) != DecodeError.None
+            || payloads is not [FragmentPayload fragment])
+            return Drop("fragment: malformed");
+        sa.PeerSentFragments();
+        byte[]? whole = _fragments.Add(key, from.Address, fragment, now, out string? dropped);
+        if (dropped is not null) return Drop("fragment: " + dropped);
+        if (whole is null) return [];
+        if (IsakmpHeader.TryDecode(whole, out var inner) != DecodeError.None)
+            return Drop("fragment: reassembled message malformed");
+        if (inner.InitiatorCookie != header.InitiatorCookie || inner.ResponderCookie != header.ResponderCookie)
+            return Drop("fragment: reassembled message of another SA");
+        if (inner.NextPayload == PayloadType.Fragment) return Drop("fragment: nested fragments");
+        return OnWholeMessage(inner, whole[..(int)inner.Length], from, local, natTraversalPort, now);
+    }
+
+    /// <summary>Call it every few seconds: expires half-open SAs that stalled and fragments never
+    /// completed, probes quiet DPD peers and clears dead ones, and ends IKE SAs whose phase-1
+    /// lifetime ran out.</summary>
     public List<IkeAction> Tick(DateTimeOffset now)
     {
         var actions = new List<IkeAction>();
+        if (_fragments.Expire(now) is > 0 and var expired)
+            actions.Add(new IkeLog("debug", "incomplete fragmented messages expired", [("count", expired)]));
         foreach (var sa in _sas.Values.ToList())
         {
             if (sa.State is SaState.AwaitingKeyExchange or SaState.AwaitingIdentity)
@@ -199,6 +243,7 @@ public sealed class IkeResponder(IkeResponderOptions options) : IDisposable
     private void Remove(IkeSa sa)
     {
         _sas.Remove((sa.Cookies.Initiator, sa.Cookies.Responder));
+        _fragments.Forget((sa.Cookies.Initiator, sa.Cookies.Responder));
         ForgetHalfOpen(sa);
         sa.Dispose();
     }

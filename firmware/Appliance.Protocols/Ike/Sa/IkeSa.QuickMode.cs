@@ -247,7 +247,9 @@ internal sealed partial class IkeSa
     }
 
     /// <summary>Sends our Delete for the IKE SA and its ESP SAs (admin disconnect, shutdown).</summary>
-    public List<IkeAction> Delete(string reason)
+    public List<IkeAction> Delete(string reason) => Outgoing(DeleteCore(reason));
+
+    private List<IkeAction> DeleteCore(string reason)
     {
         var actions = new List<IkeAction>();
         if (State != SaState.Established) { State = SaState.Dead; return actions; }

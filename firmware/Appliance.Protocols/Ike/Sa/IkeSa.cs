@@ -17,6 +17,12 @@ internal enum SaState { AwaitingKeyExchange, AwaitingIdentity, Established, Dead
 ///   I -> R   HDR, KE, Ni [, NAT-D, NAT-D]             R -> I   HDR, KE, Nr [, NAT-D, NAT-D]
 ///   I -> R   HDR*, IDii, HASH_I [, N(INITIAL-CONTACT)] R -> I   HDR*, IDir, HASH_R
 /// </code>
+/// or with RSA signatures (RFC 2409 §5.1, <c>IkeSa.Signatures.cs</c>), where MM4 adds CERTREQ and
+/// MM5/MM6 carry CERT and SIG instead of HASH:
+/// <code>
+///   I -> R   HDR, KE, Ni [, CERTREQ] [, NAT-D...]      R -> I   HDR, KE, Nr, CERTREQ [, NAT-D...]
+///   I -> R   HDR*, IDii, CERT, SIG_I [, CERTREQ]      R -> I   HDR*, IDir, CERT, SIG_R
+/// </code>
 /// then Quick Modes (<see cref="QuickMode"/>) and informational exchanges under it.
 /// </summary>
 internal sealed partial class IkeSa : IDisposable
@@ -72,7 +78,10 @@ internal sealed partial class IkeSa : IDisposable
     private IkePrf Prf => _prf;
 
     /// <summary>Main Mode message 1: choose a transform, answer with it and our vendor IDs.</summary>
-    public List<IkeAction> OnFirstMessage(IsakmpHeader header, List<Payload> payloads, List<Range> extents, ReadOnlySpan<byte> chain, byte[] wholeMessage)
+    public List<IkeAction> OnFirstMessage(IsakmpHeader header, List<Payload> payloads, List<Range> extents, ReadOnlySpan<byte> chain, byte[] wholeMessage) =>
+        Outgoing(OnFirstMessageCore(payloads, extents, chain, wholeMessage));
+
+    private List<IkeAction> OnFirstMessageCore(List<Payload> payloads, List<Range> extents, ReadOnlySpan<byte> chain, byte[] wholeMessage)
     {
         var actions = new List<IkeAction>();
         var sa = payloads.OfType<SecurityAssociationPayload>().FirstOrDefault();
@@ -88,6 +97,7 @@ internal sealed partial class IkeSa : IDisposable
                 case KnownVendor.NatTraversalDraft02 or KnownVendor.NatTraversalDraft02Newline when NatT < NatTVersion.Draft02:
                     NatT = NatTVersion.Draft02; _natTVendorId = vid.Data; break;
                 case KnownVendor.DeadPeerDetection: PeerDoesDpd = true; break;
+                case KnownVendor.Fragmentation: NoteFragmentationVendorId(vid.Data); break;
             }
         }
         Proposal? chosenProposal = null;
@@ -97,8 +107,7 @@ internal sealed partial class IkeSa : IDisposable
             foreach (var t in proposal.Transforms)
             {
                 var candidate = ProposalReader.Phase1(t);
-                // Only pre-shared keys so far; certificates come with the CA of this box.
-                if (candidate is null || candidate.AuthMethod != 1 || !_options.Policy.Accepts(candidate)) continue;
+                if (candidate is null || !AuthMethodAvailable(candidate.AuthMethod) || !_options.Policy.Accepts(candidate)) continue;
                 Chosen = candidate;
                 chosenProposal = proposal;
                 chosenTransform = t;
@@ -110,7 +119,7 @@ internal sealed partial class IkeSa : IDisposable
         {
             actions.Add(Log("warn", "no acceptable phase-1 proposal",
                 ("offered", string.Join(", ", sa.Proposals.SelectMany(p => p.Transforms).Select(t => ProposalReader.Phase1(t)?.ToString() ?? $"transform {t.TransformId}"))),
-                ("security", _options.Policy.Level)));
+                ("security", _options.Policy.Level), ("certificates", _options.Certificates is not null)));
             actions.Add(PlainNotify(14 /* NO-PROPOSAL-CHOSEN */));
             State = SaState.Dead;
             return actions;
@@ -125,7 +134,9 @@ internal sealed partial class IkeSa : IDisposable
         };
         if (NatT != NatTVersion.None) reply.Add(new VendorIdPayload(_natTVendorId));
         reply.Add(new VendorIdPayload(KnownVendorIds.DeadPeerDetection.ToArray()));
-        actions.Add(Log("info", "phase 1 proposal chosen", ("proposal", Chosen), ("nat_t", NatT), ("dpd", PeerDoesDpd)));
+        if (FragmentationVendorIdReply() is { } fragmentation) reply.Add(fragmentation);
+        actions.Add(Log("info", "phase 1 proposal chosen", ("proposal", Chosen), ("nat_t", NatT), ("dpd", PeerDoesDpd),
+            ("fragmentation", PeerDoesFragmentation)));
         Answer(actions, ReplyHeader(ExchangeType.IdentityProtection, 0, IsakmpFlags.None), reply, natPort: false);
         // Message 1 does not pass through OnMessage, which caches every other reply.
         _lastRequestHash = SHA256.HashData(wholeMessage);
@@ -135,7 +146,10 @@ internal sealed partial class IkeSa : IDisposable
     }
 
     /// <summary>A later message of this SA: Main Mode 3 or 5, Quick Mode, informational.</summary>
-    public List<IkeAction> OnMessage(IsakmpHeader header, byte[] message, IPEndPoint from, IPEndPoint local, bool natPort)
+    public List<IkeAction> OnMessage(IsakmpHeader header, byte[] message, IPEndPoint from, IPEndPoint local, bool natPort, DateTimeOffset now) =>
+        Outgoing(OnMessageCore(header, message, from, local, natPort, now));
+
+    private List<IkeAction> OnMessageCore(IsakmpHeader header, byte[] message, IPEndPoint from, IPEndPoint local, bool natPort, DateTimeOffset now)
     {
         var actions = new List<IkeAction>();
         if (State == SaState.Dead) return actions;
@@ -162,7 +176,8 @@ internal sealed partial class IkeSa : IDisposable
                 OnKeyExchange(header, message, actions);
                 break;
             case ExchangeType.IdentityProtection when State == SaState.AwaitingIdentity && header.Flags.HasFlag(IsakmpFlags.Encryption):
-                OnIdentity(header, message, actions);
+                if (UsesSignatures) OnSignedIdentity(header, message, actions, now);
+                else OnIdentity(header, message, actions);
                 break;
             case ExchangeType.QuickMode when State == SaState.Established:
                 OnQuickMode(header, message, actions);
@@ -210,6 +225,7 @@ internal sealed partial class IkeSa : IDisposable
         _options.Random.Fill(_nr);
 
         var reply = new List<Payload> { new KeyExchangePayload(_gxr), new NoncePayload(_nr) };
+        if (UsesSignatures) reply.AddRange(CertificateRequests());
         var natd = payloads.OfType<NatDiscoveryPayload>().ToList();
         if (NatT != NatTVersion.None && natd.Count >= 2)
         {
@@ -226,7 +242,9 @@ internal sealed partial class IkeSa : IDisposable
         }
         else NatT = NatTVersion.None; // NAT-T advertised but no NAT-D sent: the peer dropped it
 
-        _keys = Phase1Keys.DerivePreSharedKey(Prf, _options.PreSharedKey, _ni, _nr, sharedSecret, Cookies, Chosen.KeyBytes);
+        _keys = UsesSignatures
+            ? Phase1Keys.DeriveSignature(Prf, _ni, _nr, sharedSecret, Cookies, Chosen.KeyBytes)
+            : Phase1Keys.DerivePreSharedKey(Prf, _options.PreSharedKey, _ni, _nr, sharedSecret, Cookies, Chosen.KeyBytes);
         CryptographicOperations.ZeroMemory(sharedSecret);
         _cipher = new MessageCipher(Chosen.Cipher == IkeCipher.Aes ? CbcCipher.CreateAes(_keys.EncryptionKey) : CbcCipher.CreateTripleDes(_keys.EncryptionKey));
         _iv = Phase1Iv.Initial(Prf, _gxi, _gxr, Chosen.BlockSize);
@@ -280,8 +298,7 @@ internal sealed partial class IkeSa : IDisposable
         if (initialContact) actions.Add(new IkeInitialContact(Cookies.Initiator, Peer.Address, id.Data));
     }
 
-    private static string IdText(IdentificationPayload id) =>
-        id.IdType == 1 && id.Data.Length == 4 ? new IPAddress(id.Data).ToString() : System.Text.Encoding.ASCII.GetString(id.Data.Where(b => b >= 0x20 && b < 0x7f).ToArray());
+    private static string IdText(IdentificationPayload id) => Auth.PeerCertificateCheck.Describe(id);
 
     private IsakmpHeader ReplyHeader(ExchangeType exchange, uint messageId, IsakmpFlags flags) =>
         new(Cookies.Initiator, Cookies.Responder, PayloadType.None, 0x10, exchange, flags, messageId, 0);

@@ -147,10 +147,11 @@ internal sealed class InitiatorQuickMode
 }
 
 /// <summary>
-/// An IKEv1 Main Mode (pre-shared key) + Quick Mode initiator written from RFC 2408/2409/3947 for
-/// these tests: it builds messages with the Wire codec and the Crypto DH groups but computes every
-/// key, hash and CBC step itself with System.Security.Cryptography, so that the responder's
-/// results are checked against an independent implementation of the formulas.
+/// An IKEv1 Main Mode (pre-shared key or RSA signatures) + Quick Mode initiator written from
+/// RFC 2408/2409/3947 for these tests: it builds messages with the Wire codec and the Crypto DH
+/// groups but computes every key, hash and CBC step itself with System.Security.Cryptography, and
+/// signs and verifies with BouncyCastle's PKCS#1 engine, so that the responder's results are
+/// checked against an independent implementation of the formulas.
 /// </summary>
 internal sealed class TestInitiator : IDisposable
 {
@@ -174,6 +175,8 @@ internal sealed class TestInitiator : IDisposable
     /// <summary>Also send this second NAT-T vendor ID (the responder should pick the best).</summary>
     public NatTVariant AlsoNatT { get; init; } = NatTVariant.None;
     public bool SendDpdVendorId { get; init; } = true;
+    /// <summary>A FRAGMENTATION vendor ID to send in MM1 (16 bytes, or 20 with capability flags).</summary>
+    public byte[]? FragmentationVendorId { get; init; }
     /// <summary>Where the initiator says it is in its NAT-D (default: <see cref="Self"/>). A different
     /// value than the datagram's source simulates "initiator behind NAT".</summary>
     public IPEndPoint? NatDSelf { get; init; }
@@ -185,6 +188,21 @@ internal sealed class TestInitiator : IDisposable
     public byte[]? KeOverride { get; init; }
     /// <summary>Sends no NAT-D in MM3 even with a NAT-T vendor ID.</summary>
     public bool OmitNatD { get; init; }
+
+    // RSA-signature authentication (RFC 2409 §5.1): used when the chosen transform says auth 3.
+    /// <summary>Our certificate (DER), first CERT payload of MM5; null sends no CERT.</summary>
+    public byte[]? Certificate { get; init; }
+    /// <summary>Further CERT payloads after ours (intermediate CAs).</summary>
+    public IReadOnlyList<byte[]> ChainCertificates { get; init; } = [];
+    /// <summary>The key SIG_I is made with (normally the certificate's).</summary>
+    public RSA? SigningKey { get; init; }
+    /// <summary>Flips a bit of SIG_I.</summary>
+    public bool CorruptSignature { get; init; }
+    /// <summary>The CA the responder's certificate must chain to; null skips that check.</summary>
+    public byte[]? TrustedServerCa { get; init; }
+    public bool SignatureAuth => ChosenTransform is { } t && t.TryGetAttribute(3, out var a) && a.AsInteger == 3;
+    /// <summary>The responder's certificate from MM6.</summary>
+    public byte[]? ServerCertificate { get; private set; }
 
     public ulong InitiatorCookie { get; }
     public ulong ResponderCookie { get; private set; }
@@ -224,6 +242,7 @@ internal sealed class TestInitiator : IDisposable
         if (NatT != NatTVariant.None) payloads.Add(new VendorIdPayload(NatTVendorId(NatT)));
         if (AlsoNatT != NatTVariant.None) payloads.Add(new VendorIdPayload(NatTVendorId(AlsoNatT)));
         if (SendDpdVendorId) payloads.Add(new VendorIdPayload(KnownVendorIds.DeadPeerDetection.ToArray()));
+        if (FragmentationVendorId is not null) payloads.Add(new VendorIdPayload(FragmentationVendorId));
         return IkeMessage.Encode(Header(ExchangeType.IdentityProtection, 0, IsakmpFlags.None) with { ResponderCookie = 0 }, payloads);
     }
 
@@ -304,15 +323,17 @@ internal sealed class TestInitiator : IDisposable
         _gxr = Assert.Single(payloads.OfType<KeyExchangePayload>()).Data;
         _nr = Assert.Single(payloads.OfType<NoncePayload>()).Data;
         _gxy = _dh!.DeriveSharedSecret(_gxr);
-        Keys = KeysFor(Psk);
+        Keys = SignatureAuth ? KeysFromSkeyId(Rfc2409.Prf(HashId, [.. _ni, .. _nr], _gxy)) : KeysFor(Psk);
         _iv = Rfc2409.Hash(HashId, _gxi, _gxr)[..BlockSize];
     }
 
     /// <summary>RFC 2409 §5 and Appendix B, for any PSK (to read what a responder with another key sent).</summary>
-    public Phase1KeySet KeysFor(byte[] psk)
+    public Phase1KeySet KeysFor(byte[] psk) => KeysFromSkeyId(Rfc2409.Prf(HashId, psk, _ni, _nr));
+
+    /// <summary>SKEYID_d/a/e and the cipher key from SKEYID, which depends on the auth method.</summary>
+    private Phase1KeySet KeysFromSkeyId(byte[] skeyid)
     {
         byte[] ci = Be64(InitiatorCookie), cr = Be64(ResponderCookie);
-        byte[] skeyid = Rfc2409.Prf(HashId, psk, _ni, _nr);
         byte[] d = Rfc2409.Prf(HashId, skeyid, _gxy, ci, cr, [0]);
         byte[] a = Rfc2409.Prf(HashId, skeyid, d, _gxy, ci, cr, [1]);
         byte[] e = Rfc2409.Prf(HashId, skeyid, a, _gxy, ci, cr, [2]);
@@ -339,7 +360,16 @@ internal sealed class TestInitiator : IDisposable
         var keys = Keys!;
         byte[] idBody = PayloadCodec.EncodeBody(Identity);
         byte[] hashI = Rfc2409.Prf(HashId, keys.SkeyId, _gxi, _gxr, Be64(InitiatorCookie), Be64(ResponderCookie), _saiBody, idBody);
-        var payloads = new List<Payload> { Identity, new HashPayload(hashI) };
+        var payloads = new List<Payload> { Identity };
+        if (SignatureAuth)
+        {
+            if (Certificate is not null) payloads.Add(new CertificatePayload(4, Certificate));
+            payloads.AddRange(ChainCertificates.Select(c => new CertificatePayload(4, c)));
+            byte[] sig = TestSignatures.Sign(SigningKey ?? throw new InvalidOperationException("set SigningKey"), hashI);
+            if (CorruptSignature) sig[^1] ^= 0x01;
+            payloads.Add(new SignaturePayload(sig));
+        }
+        else payloads.Add(new HashPayload(hashI));
         if (InitialContact) payloads.Add(new NotificationPayload(1, ProtocolId.Isakmp, 24578, CookieBytes, []));
         byte[] message = EncryptMessage(Header(ExchangeType.IdentityProtection, 0, IsakmpFlags.Encryption), payloads, keys, ref _iv);
         LastMm5Block = _iv;
@@ -354,10 +384,28 @@ internal sealed class TestInitiator : IDisposable
         Assert.Equal(ExchangeType.IdentityProtection, header.Exchange);
         Assert.Equal(0u, header.MessageId);
         var id = Assert.Single(payloads.OfType<IdentificationPayload>());
-        var hash = Assert.Single(payloads.OfType<HashPayload>());
         byte[] idBody = plain[extents[payloads.IndexOf(id)]][4..];
         byte[] expected = Rfc2409.Prf(HashId, keys.SkeyId, _gxr, _gxi, Be64(ResponderCookie), Be64(InitiatorCookie), _saiBody, idBody);
-        Assert.Equal(Convert.ToHexString(expected), Convert.ToHexString(hash.Data));
+        if (SignatureAuth)
+        {
+            // RFC 2409 §5.1: SIG_R over HASH_R with the key of the certificate sent; the ID is
+            // the certificate's subject DN.
+            Assert.Empty(payloads.OfType<HashPayload>());
+            var cert = Assert.Single(payloads.OfType<CertificatePayload>());
+            Assert.Equal(4, cert.Encoding);
+            var parsed = new Org.BouncyCastle.X509.X509Certificate(cert.Data);
+            Assert.Equal(9, id.IdType);
+            Assert.Equal(parsed.SubjectDN.GetEncoded(), id.Data);
+            if (TrustedServerCa is not null) parsed.Verify(new Org.BouncyCastle.X509.X509Certificate(TrustedServerCa).GetPublicKey());
+            var sig = Assert.Single(payloads.OfType<SignaturePayload>());
+            Assert.Equal(Convert.ToHexString(expected), Convert.ToHexString(TestSignatures.Recover(parsed, sig.Data)));
+            ServerCertificate = cert.Data;
+        }
+        else
+        {
+            var hash = Assert.Single(payloads.OfType<HashPayload>());
+            Assert.Equal(Convert.ToHexString(expected), Convert.ToHexString(hash.Data));
+        }
         Mm6Payloads = payloads;
         LastPhase1Block = _iv;
     }
