@@ -209,6 +209,11 @@ connections {
                 remote_ts = dynamic[udp/1701]
                 esp_proposals = $ESP_PROPOSALS
                 rekey_time = 0
+                # An explicit hard lifetime, as L2TP guides set one ("lifetime=1h"): with
+                # none, charon takes the RFC default from our answer but compares it with 0
+                # and closed the CHILD_SA as "expired" when its SA install was slow (22 s
+                # under TCG on a loaded host).
+                life_time = 3600
                 start_action = none
             }
         }
