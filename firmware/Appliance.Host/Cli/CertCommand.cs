@@ -119,7 +119,7 @@ internal static class CertCommand
     }
 
     /// <summary>The box's host name, when it is usable as a DNS name.</summary>
-    private static string? HostName()
+    internal static string? HostName()
     {
         try
         {
@@ -132,7 +132,7 @@ internal static class CertCommand
     /// <summary>Names for a first server certificate: the host name and the WAN interface's IPv4
     /// address, when there are such. What clients really type (a DynDNS name, the router's public
     /// address) only the admin knows: 'cert server --names' sets it.</summary>
-    private static List<string> DefaultServerNames(ApplianceConfig config)
+    internal static List<string> DefaultServerNames(ApplianceConfig config)
     {
         var names = new List<string>();
         if (HostName() is { } host) names.Add(host);

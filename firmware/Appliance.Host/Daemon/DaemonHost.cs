@@ -108,7 +108,8 @@ internal static class DaemonHost
                     }
                 }
 
-                try { ike = IkeRunner.Start(config, platform, station.Users, log, System.Net.IPAddress.Any); }
+                using var certificates = ServerCertificates.Load(station, config, dataDir, log);
+                try { ike = IkeRunner.Start(config, platform, station.Users, certificates?.Credentials, log, System.Net.IPAddress.Any); }
                 catch (System.Net.Sockets.SocketException e)
                 {
                     if (web is not null) await web.DisposeAsync();

@@ -7,6 +7,7 @@ using Appliance.Platform.Linux.Netlink;
 using Appliance.Platform.Linux.Probe;
 using Appliance.Platform.Linux.Udp;
 using Appliance.Protocols.Esp;
+using Appliance.Protocols.Ike.Auth;
 using Appliance.Protocols.Ike.Policy;
 using Appliance.Protocols.Ike.Sa;
 using Appliance.Services.Config;
@@ -40,6 +41,7 @@ internal sealed class IkeRunner : IAsyncDisposable, ISessionTransport
     private readonly SessionEngine _sessions;
     private readonly List<IkeAction> _pendingIke = [];
     private DateTimeOffset _lastIkeTick;
+    private IkeCertificateCredentials? _certificates;
 
     private IkeRunner(IkeSockets sockets, IkeResponder responder, IEspDatapath esp, KernelEspExpiry? expiry, RawEspSocket? rawEsp,
         MarkedL2tpSocket? l2tpSocket, VpnInterface? vpn, SessionEngineOptions sessionOptions, UserService users, Log log)
@@ -60,8 +62,8 @@ internal sealed class IkeRunner : IAsyncDisposable, ISessionTransport
 
     public string DatapathName => _esp.Name;
 
-    public static IkeRunner Start(ApplianceConfig config, PlatformReport platform, UserService users, Log log, IPAddress bindAddress,
-        int ikePort = 500, int natTPort = 4500)
+    public static IkeRunner Start(ApplianceConfig config, PlatformReport platform, UserService users, IkeCertificateCredentials? certificates,
+        Log log, IPAddress bindAddress, int ikePort = 500, int natTPort = 4500)
     {
         IEspDatapath esp;
         KernelEspExpiry? expiry = null;
@@ -118,7 +120,8 @@ internal sealed class IkeRunner : IAsyncDisposable, ISessionTransport
         log.Info("ike", "listening", ("ike_port", sockets.IkePort), ("nat_t_port", sockets.NatTraversalPort),
             ("security", config.VpnSecurity), ("esp", esp.Name), ("raw_esp", raw is not null), ("l2tp", l2tpSocket is null ? "through userspace ESP" : "udp/1701"),
             ("vpn_interface", vpn?.Name), ("pool", config.VpnPool));
-        return new IkeRunner(sockets, new IkeResponder(Options(config, platform)), esp, expiry, raw, l2tpSocket, vpn, sessionOptions, users, log);
+        return new IkeRunner(sockets, new IkeResponder(Options(config, platform, certificates)), esp, expiry, raw, l2tpSocket, vpn,
+            sessionOptions, users, log) { _certificates = certificates };
     }
 
     /// <summary>What PPP hands out: the pool, the users' static addresses, the box's LAN address as
@@ -186,7 +189,7 @@ internal sealed class IkeRunner : IAsyncDisposable, ISessionTransport
 
     /// <summary>Options from the configuration: the PSK and the security level; among acceptable
     /// ESP transforms, one whose kernel driver is accelerated wins.</summary>
-    internal static IkeResponderOptions Options(ApplianceConfig config, PlatformReport platform)
+    internal static IkeResponderOptions Options(ApplianceConfig config, PlatformReport platform, IkeCertificateCredentials? certificates = null)
     {
         var level = config.VpnSecurity switch { "modern" => SecurityLevel.Modern, "legacy" => SecurityLevel.Legacy, _ => SecurityLevel.Compatible };
         bool Fast(string algorithm) => platform.CryptoDrivers.Any(d => d.Algorithm == algorithm && d.Acceleration is CryptoAcceleration.Cpu or CryptoAcceleration.Engine);
@@ -202,13 +205,14 @@ internal sealed class IkeRunner : IAsyncDisposable, ISessionTransport
         {
             PreSharedKey = System.Text.Encoding.UTF8.GetBytes(config.Values[ConfigSchema.VpnPsk]),
             Policy = new AlgorithmPolicy(level, accelerated),
+            Certificates = certificates,
         };
     }
 
     /// <summary>New SAs use the new PSK and security level; established ones carry on.</summary>
     public void Reconfigure(ApplianceConfig config, PlatformReport platform)
     {
-        lock (_gate) _responder.Options = Options(config, platform);
+        lock (_gate) _responder.Options = Options(config, platform, _certificates);
     }
 
     public VpnStatus Counters()
