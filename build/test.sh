@@ -8,6 +8,7 @@
 #   browser  the web admin in Chromium (playwright-core): first boot, login, status, logout
 #   lab      scenarios in a real Debian kernel under qemu (ESP, L2TP, PPP present): the smoke, and
 #            strongSwan with kernel ESP behind a NAT dialling our responder (two clients at once),
+#            Libreswan's pluto (PFS and DPD) the same way, on both of our ESP datapaths,
 #            and our XFRM netlink adapter installing ESP SAs and policies in that kernel
 # Ends with one line 'N passed, N failed' summing them all; exits non-zero on any failure.
 # Run as root (namespaces, qemu's 9p export, apt-get).
@@ -74,7 +75,7 @@ publish_lab_driver() {
     --nologo -v quiet >"$REPO/out/test/xfrm-driver-publish.log" 2>&1 || { cat "$REPO/out/test/xfrm-driver-publish.log"; return 1; }
 }
 publish_lab_driver || tally xfrm-driver 0 1
-for scenario in smoke ipsec-strongswan ipsec-strongswan-kernel xfrm; do
+for scenario in smoke ipsec-strongswan ipsec-strongswan-kernel ipsec-libreswan ipsec-libreswan-kernel xfrm; do
   run_suite "lab-$scenario" "$REPO/out/test/lab-$scenario.log" env APPLIANCE_BIN="$REPO/out/linux-x64/appliance" "$REPO/tests/lab/run-scenario.sh" "$scenario"
 done
 
