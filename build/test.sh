@@ -8,6 +8,7 @@
 #   browser  the web admin in Chromium (playwright-core): first boot, login, status, logout
 #   lab      scenarios in a real Debian kernel under qemu (ESP, L2TP, PPP present): the smoke, and
 #            strongSwan with kernel ESP behind a NAT dialling our responder (two clients at once),
+#            Libreswan's pluto (PFS and DPD) the same way, on both of our ESP datapaths,
 #            our XFRM netlink adapter installing ESP SAs and policies in that kernel, and our
 #            L2TP/PPP/rtnetlink/TUN adapters building a kernel L2TPv2 + PPP link between two namespaces
 # Ends with one line 'N passed, N failed' summing them all; exits non-zero on any failure.
@@ -77,7 +78,7 @@ publish_lab_driver() {   # driver project name (tests/lab/drivers/NAME), log nam
 }
 publish_lab_driver Appliance.Lab.XfrmDriver xfrm-driver || tally xfrm-driver 0 1
 publish_lab_driver Appliance.Lab.L2tpDriver l2tp-driver || tally l2tp-driver 0 1
-for scenario in smoke ipsec-strongswan ipsec-strongswan-kernel xfrm l2tp-kernel; do
+for scenario in smoke ipsec-strongswan ipsec-strongswan-kernel ipsec-libreswan ipsec-libreswan-kernel xfrm l2tp-kernel; do
   # Scenarios with clients run dozens of checks, each a few process starts under TCG: 3-5
   # minutes on a busy host, so they get 10 minutes; the smoke stays at 5.
   limit=600; [ "$scenario" = smoke ] && limit=300

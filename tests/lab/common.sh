@@ -14,7 +14,14 @@ LAB_CACHE="${LAB_CACHE:-/var/cache/appliance-lab}"
 # Debian packages the lab needs on the host. The guest runs the host's own root
 # filesystem over 9p, so whatever a scenario calls (nft, ip, ping, modprobe...)
 # must be installed here.
-LAB_PACKAGES=(qemu-system-x86 busybox-static cpio kmod iproute2 nftables iputils-ping procps coreutils)
+# libnss3-tools (certutil) is for Libreswan's pluto, which wants an NSS database
+# even with a pre-shared key; pluto itself cannot be installed beside strongSwan
+# (the packages conflict), so it is unpacked into the cache (LAB_LIBRESWAN_ROOT).
+LAB_PACKAGES=(qemu-system-x86 busybox-static cpio kmod iproute2 nftables iputils-ping procps coreutils libnss3-tools)
+
+# Libreswan unpacked from Debian's package (setup.sh), with the libraries it
+# needs that the host lacks: pluto runs from here with LD_LIBRARY_PATH.
+LAB_LIBRESWAN_ROOT="$LAB_CACHE/libreswan"
 
 # Modules the initramfs loads before it can mount the host's root: the virtio
 # PCI transport, 9p over virtio and overlayfs (the writable layer over the

@@ -84,7 +84,7 @@ if [[ -n "${APPLIANCE_BIN:-}" ]]; then
     fi
     export APPLIANCE_BIN
 fi
-export LAB_REPO LAB_DIR LAB_SCENARIO_NAME="$scenario_name" LAB_TIMEOUT="$timeout_s"
+export LAB_REPO LAB_DIR LAB_SCENARIO_NAME="$scenario_name" LAB_TIMEOUT="$timeout_s" LAB_LIBRESWAN_ROOT
 
 # env.sh: host variables for the scenario, quoted by bash itself (%q), so any
 # value survives. Which ones: APPLIANCE_*, LAB_* and names in LAB_PASS_ENV.

@@ -3,6 +3,8 @@
 #   - installs the host packages the lab and its scenarios use,
 #   - downloads Debian's amd64 kernel package and unpacks it into the cache
 #     (the machine's own kernel lacks esp4, L2TP and PPP; Debian's has them),
+#   - downloads Libreswan's package (and the libraries it needs that the host
+#     lacks) and unpacks it into the cache: it conflicts with strongSwan's,
 #   - builds the busybox initramfs that mounts the host's root over 9p.
 # Idempotent: a second run only checks stamps and returns in well under a second.
 #
@@ -116,6 +118,54 @@ fetch_kernel() {
     lab_host_log "kernel $ver unpacked in $LAB_CACHE/kernel/$ver"
 }
 
+# The programs the ipsec-libreswan scenarios run from the unpacked tree.
+LIBRESWAN_PROGRAMS=(usr/libexec/ipsec/pluto usr/libexec/ipsec/whack usr/libexec/ipsec/addconn)
+
+# Libreswan (pluto, whack, addconn) unpacked into $LAB_LIBRESWAN_ROOT. Its
+# package conflicts with strongSwan's, which the other scenarios need, so it is
+# never installed: `apt-get download` + `dpkg-deb -x`, plus the libraries it
+# depends on that the host lacks (unpacked into the same tree; the scenario
+# runs pluto with LD_LIBRARY_PATH). Done once: the stamp names the version.
+fetch_libreswan() {
+    local root="$LAB_LIBRESWAN_ROOT"
+    [[ -f "$root/.complete" ]] && return 0
+    need_root "downloading libreswan into $LAB_CACHE"
+    local tmp deb dep deps=() p missing
+    tmp="$(mktemp -d "$LAB_CACHE/download.XXXXXX")"
+    CLEANUP+=("$tmp")
+    mkdir -p "$tmp/debs"
+    lab_host_log "downloading libreswan"
+    if ! (cd "$tmp/debs" && apt_get -o APT::Sandbox::User=root download libreswan >/dev/null); then
+        apt_update_once
+        (cd "$tmp/debs" && apt_get -o APT::Sandbox::User=root download libreswan >/dev/null)
+    fi
+    deb="$(ls "$tmp"/debs/libreswan_*.deb)"
+    # Its library dependencies (first alternative of each) that are not installed.
+    for dep in $(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed 's/|.*//; s/(.*)//; s/:any//' | tr -d ' '); do
+        [[ "$dep" == lib* ]] || continue
+        dpkg-query -W -f='${Status}' "$dep" 2>/dev/null | grep -q 'install ok installed' || deps+=("$dep")
+    done
+    if [[ ${#deps[@]} -gt 0 ]]; then
+        lab_host_log "downloading what libreswan needs beside it: ${deps[*]}"
+        (cd "$tmp/debs" && apt_get -o APT::Sandbox::User=root download "${deps[@]}" >/dev/null)
+    fi
+    for p in "$tmp"/debs/*.deb; do
+        dpkg-deb -x "$p" "$tmp/root"
+    done
+    # Every program must find all its libraries (host's or unpacked ones).
+    for p in "${LIBRESWAN_PROGRAMS[@]}"; do
+        [[ -x "$tmp/root/$p" ]] || { lab_host_log "libreswan: $p is missing from the package"; return 1; }
+        missing="$(LD_LIBRARY_PATH="$tmp/root/usr/lib/x86_64-linux-gnu:$tmp/root/lib/x86_64-linux-gnu" \
+            ldd "$tmp/root/$p" | grep 'not found' || true)"
+        [[ -z "$missing" ]] || { lab_host_log "libreswan: $p lacks libraries: $missing"; return 1; }
+    done
+    dpkg-deb -f "$deb" Version > "$tmp/root/.complete"
+    rm -rf "$root"
+    mv "$tmp/root" "$root"
+    rm -rf "$tmp"
+    lab_host_log "libreswan $(cat "$root/.complete") unpacked in $root"
+}
+
 # Builds the initramfs (path from lab_initrd_path): busybox, guest/init and
 # the modules needed to mount the root. The name changes with any input, so an
 # existing file is always up to date.
@@ -159,6 +209,7 @@ main() {
         flock 9
     fi
     fetch_kernel
+    fetch_libreswan
     build_initramfs
 }
 
