@@ -143,11 +143,12 @@ connections {
                 local_ts = dynamic[udp/1701]
                 remote_ts = dynamic[udp/1701]
                 esp_proposals = $ESP_PROPOSALS
-                rekey_time = 0
-                # An explicit hard lifetime, as L2TP guides set one ("lifetime=1h"): with
-                # none, charon takes the RFC default from our answer but compares it with 0
-                # and closed the CHILD_SA as "expired" when its SA install was slow (22 s
-                # under TCG on a loaded host).
+                # Explicit lifetimes, as L2TP guides set them ("lifetime=1h"): with
+                # life_time unset, charon takes the RFC default from our answer but compares
+                # it with 0 and closed the CHILD_SA as "expired" when its SA install was slow
+                # (22 s under TCG on a loaded host); life_time alone with rekey_time = 0 makes
+                # it rekey at once, again and again. No rekey happens within the run.
+                rekey_time = 3000
                 life_time = 3600
                 start_action = none
             }
