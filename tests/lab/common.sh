@@ -17,7 +17,11 @@ LAB_CACHE="${LAB_CACHE:-/var/cache/appliance-lab}"
 # libnss3-tools (certutil) is for Libreswan's pluto, which wants an NSS database
 # even with a pre-shared key; pluto itself cannot be installed beside strongSwan
 # (the packages conflict), so it is unpacked into the cache (LAB_LIBRESWAN_ROOT).
-LAB_PACKAGES=(qemu-system-x86 busybox-static cpio kmod iproute2 nftables iputils-ping procps coreutils libnss3-tools)
+# The second line is the scenarios' real peers: strongSwan's charon with kernel-netlink (the
+# ipsec-* and l2tp-* clients), xl2tpd + pppd (the L2TP/PPP client), iperf3 (throughput through
+# the tunnel), python3 (crafted datagrams); libnss3-tools for Libreswan's NSS database.
+LAB_PACKAGES=(qemu-system-x86 busybox-static cpio kmod iproute2 nftables iputils-ping procps coreutils util-linux libnss3-tools
+    strongswan-charon strongswan-swanctl libstrongswan-standard-plugins xl2tpd ppp iperf3 python3)
 
 # Libreswan unpacked from Debian's package (setup.sh), with the libraries it
 # needs that the host lacks: pluto runs from here with LD_LIBRARY_PATH.
