@@ -10,7 +10,8 @@
 #            strongSwan with kernel ESP behind a NAT dialling our responder (two clients at once),
 #            Libreswan's pluto (PFS and DPD) the same way, on both of our ESP datapaths,
 #            our XFRM netlink adapter installing ESP SAs and policies in that kernel, and our
-#            L2TP/PPP/rtnetlink/TUN adapters building a kernel L2TPv2 + PPP link between two namespaces
+#            L2TP/PPP/rtnetlink/TUN adapters building a kernel L2TPv2 + PPP link between two namespaces,
+#            and the whole Linux dial-in chain (charon + xl2tpd + pppd) through to the LAN, both datapaths
 # Ends with one line 'N passed, N failed' summing them all; exits non-zero on any failure.
 # Run as root (namespaces, qemu's 9p export, apt-get).
 set -uo pipefail
@@ -78,10 +79,12 @@ publish_lab_driver() {   # driver project name (tests/lab/drivers/NAME), log nam
 }
 publish_lab_driver Appliance.Lab.XfrmDriver xfrm-driver || tally xfrm-driver 0 1
 publish_lab_driver Appliance.Lab.L2tpDriver l2tp-driver || tally l2tp-driver 0 1
-for scenario in smoke ipsec-strongswan ipsec-strongswan-kernel ipsec-libreswan ipsec-libreswan-kernel xfrm l2tp-kernel; do
+for scenario in smoke ipsec-strongswan ipsec-strongswan-kernel ipsec-libreswan ipsec-libreswan-kernel xfrm l2tp-kernel \
+    l2tp-ppp l2tp-ppp-kernel; do
   # Scenarios with clients run dozens of checks, each a few process starts under TCG: 3-5
-  # minutes on a busy host, so they get 10 minutes; the smoke stays at 5.
-  limit=600; [ "$scenario" = smoke ] && limit=300
+  # minutes on a busy host, so they get 10 minutes; the L2TP/PPP ones dial three clients and
+  # push 50 MiB through the tunnel (15); the smoke stays at 5.
+  case $scenario in smoke) limit=300 ;; l2tp-ppp*) limit=900 ;; *) limit=600 ;; esac
   run_suite "lab-$scenario" "$REPO/out/test/lab-$scenario.log" env APPLIANCE_BIN="$REPO/out/linux-x64/appliance" "$REPO/tests/lab/run-scenario.sh" --timeout "$limit" "$scenario"
 done
 
