@@ -30,11 +30,6 @@
 set -euo pipefail
 # shellcheck source=tests/lab/lib.sh
 . "$LAB_DIR/lib.sh"
-# shellcheck source=tests/lab/ipsec-common.sh
-. "$LAB_DIR/ipsec-common.sh"
-# shellcheck source=tests/lab/charon-common.sh
-. "$LAB_DIR/charon-common.sh"
-
 ESP_DATAPATH="${1:-userspace}"
 case "$ESP_DATAPATH" in userspace|kernel) ;; *) echo "datapath must be userspace or kernel, not $ESP_DATAPATH" >&2; exit 2 ;; esac
 PSK='lab-l2tp-psk-Vw3nQ8zR5c'
@@ -48,8 +43,14 @@ DNS2=192.168.8.54
 USERS=(alice bob carol)
 declare -A PASSWORD=([alice]='alice-lab-pw-4tR8x' [bob]='bob-lab-pw-9mK2q' [carol]='carol-lab-pw-6hJ3w')
 WRONG_PASSWORD='not-carols-password-1'
-IPERF_BYTES=$((50 * 1024 * 1024))     # iperf3 -n 50M means MiB
+# The client sends 56 MiB (iperf3 -n means MiB) and the receiving side must count at least 50:
+# iperf3's receiver stops counting when the sender says it is done, with data still in flight.
+IPERF_BYTES=$((50 * 1024 * 1024))
 IPERF_LIMIT=480                       # seconds; TCG is slow, but 50 MiB must finish
+# shellcheck source=tests/lab/ipsec-common.sh
+. "$LAB_DIR/ipsec-common.sh"
+# shellcheck source=tests/lab/charon-common.sh
+. "$LAB_DIR/charon-common.sh"
 
 # ============================================================================
 # Helpers: xl2tpd + pppd, one instance per client namespace
@@ -530,7 +531,7 @@ EOF
 iperf_client() {
     local json="$LAB_LOGS/iperf3-client.json" rc=0
     ip netns exec client timeout "$IPERF_LIMIT" \
-        iperf3 -c "$LAB_LANHOST_IP" -n 50M -i 1 -J --connect-timeout 10000 > "$json" 2>&1 || rc=$?
+        iperf3 -c "$LAB_LANHOST_IP" -n 56M -i 1 -J --connect-timeout 10000 > "$json" 2>&1 || rc=$?
     echo "iperf3 exit code: $rc ($IPERF_LIMIT s limit)"
     "$PYTHON" "$LAB_TMP/iperf-check.py" "$json" "$IPERF_BYTES" > "$LAB_LOGS/throughput.txt" || rc=$?
     cat "$LAB_LOGS/throughput.txt"
@@ -608,9 +609,21 @@ hang_up() {
     # next dial's mark, or they would end that dial's wait at once.
     sleep 3
 }
+IKE_DELETES0="$(daemon_count 'msg="IKE SA deleted"')"
 lab_check client-hang-up hang_up client client
 lab_check appliance-status-session-dropped sessions_expect 20 "bob ${C2_ADDR:-no-address}"
 save_status after-hang-up
+# The whole chain goes: the StopCCN ends the tunnel, and the daemon deletes the
+# client's IKE and ESP SAs too (the OS clients tear IPsec down with L2TP; a
+# Linux client brings IPsec up again before it redials, as NetworkManager-l2tp does).
+ike_deleted_after_hang_up() {
+    lab_wait 20 sh -c "[ \$(grep -c 'msg=\"IKE SA deleted\"' '$DAEMON_LOG') -gt $IKE_DELETES0 ]" \
+        || { echo "no new 'IKE SA deleted' line in 20 s"; return 1; }
+    grep 'msg="IKE SA deleted"' "$DAEMON_LOG" | tail -n 1
+}
+lab_check appliance-chain-torn-down-ike ike_deleted_after_hang_up
+lab_check charon-client-told-ike-deleted lab_wait 20 charon_has client 'received DELETE for IKE_SA'
+lab_check charon-client-reinitiate charon_initiate client
 l2tp_mark client
 lab_check xl2tpd-client-redial l2tp_dial client
 l2tp_settle client 120
