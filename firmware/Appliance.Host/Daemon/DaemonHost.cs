@@ -79,7 +79,7 @@ internal static class DaemonHost
                 control = ControlServer.Start(ControlSocket.PathIn(dataDir), request => request.Verb switch
                 {
                     "status" => new ControlResponse(true, Status: status()),
-                    "reload" => Reload(station, log, ike, platform),
+                    "reload" => Reload(station, dataDir, log, ike, platform),
                     "session-kill" => KillSession(ike, request.Argument),
                     _ => new ControlResponse(false, $"unknown verb '{request.Verb}'"),
                 }, log);
@@ -108,8 +108,8 @@ internal static class DaemonHost
                     }
                 }
 
-                using var certificates = ServerCertificates.Load(station, config, dataDir, log);
-                try { ike = IkeRunner.Start(config, platform, station.Users, certificates?.Credentials, log, System.Net.IPAddress.Any); }
+                var certificates = ServerCertificates.Load(station, config, dataDir, log);
+                try { ike = IkeRunner.Start(config, platform, station.Users, certificates, log, System.Net.IPAddress.Any); }
                 catch (System.Net.Sockets.SocketException e)
                 {
                     if (web is not null) await web.DisposeAsync();
@@ -148,12 +148,13 @@ internal static class DaemonHost
     }
 
     /// <summary>A management command changed the store: re-read and re-check the configuration.</summary>
-    private static ControlResponse Reload(Station station, Log log, IkeRunner? ike, PlatformReport platform)
+    private static ControlResponse Reload(Station station, string dataDir, Log log, IkeRunner? ike, PlatformReport platform)
     {
         ApplianceConfig config;
         try { config = station.Config.LoadOrInitialize(); }
         catch (ConfigInvalidException e) { return new ControlResponse(false, e.Message); }
-        ike?.Reconfigure(config, platform);
+        // A 'cert server --names' or a new CA takes effect for the next Main Mode.
+        if (ike is not null) ike.Reconfigure(config, platform, ServerCertificates.Load(station, config, dataDir, log));
         log.Info("daemon", "configuration reloaded", ("config_generation", config.Generation));
         return new ControlResponse(true);
     }

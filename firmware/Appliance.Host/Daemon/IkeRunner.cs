@@ -41,7 +41,7 @@ internal sealed class IkeRunner : IAsyncDisposable, ISessionTransport
     private readonly SessionEngine _sessions;
     private readonly List<IkeAction> _pendingIke = [];
     private DateTimeOffset _lastIkeTick;
-    private IkeCertificateCredentials? _certificates;
+    private ServerCertificates? _certificates;
 
     private IkeRunner(IkeSockets sockets, IkeResponder responder, IEspDatapath esp, KernelEspExpiry? expiry, RawEspSocket? rawEsp,
         MarkedL2tpSocket? l2tpSocket, VpnInterface? vpn, SessionEngineOptions sessionOptions, UserService users, Log log)
@@ -62,7 +62,7 @@ internal sealed class IkeRunner : IAsyncDisposable, ISessionTransport
 
     public string DatapathName => _esp.Name;
 
-    public static IkeRunner Start(ApplianceConfig config, PlatformReport platform, UserService users, IkeCertificateCredentials? certificates,
+    public static IkeRunner Start(ApplianceConfig config, PlatformReport platform, UserService users, ServerCertificates? certificates,
         Log log, IPAddress bindAddress, int ikePort = 500, int natTPort = 4500)
     {
         IEspDatapath esp;
@@ -112,15 +112,21 @@ internal sealed class IkeRunner : IAsyncDisposable, ISessionTransport
         }
         var sessionOptions = SessionOptions(config, users);
         VpnInterface? vpn = null;
-        try { vpn = VpnInterface.Open(sessionOptions.LocalAddress, config.LanInterface, config.LanAddress, config.VpnPool); }
-        catch (Exception e) when (e is Platform.Linux.SyscallException or IOException or UnauthorizedAccessException)
+        if (!VpnInterface.LanExists(config.LanInterface))
+            log.Warn("session", "no VPN interface: the LAN interface does not exist (lan.interface); clients can connect but reach nothing",
+                ("lan_interface", config.LanInterface));
+        else
         {
-            log.Error("session", "no VPN interface: clients can connect but reach nothing", ("error", e.Message));
+            try { vpn = VpnInterface.Open(sessionOptions.LocalAddress, config.LanInterface, config.LanAddress, config.VpnPool); }
+            catch (Exception e) when (e is Platform.Linux.SyscallException or IOException or UnauthorizedAccessException)
+            {
+                log.Error("session", "no VPN interface: clients can connect but reach nothing", ("error", e.Message));
+            }
         }
         log.Info("ike", "listening", ("ike_port", sockets.IkePort), ("nat_t_port", sockets.NatTraversalPort),
             ("security", config.VpnSecurity), ("esp", esp.Name), ("raw_esp", raw is not null), ("l2tp", l2tpSocket is null ? "through userspace ESP" : "udp/1701"),
             ("vpn_interface", vpn?.Name), ("pool", config.VpnPool));
-        return new IkeRunner(sockets, new IkeResponder(Options(config, platform, certificates)), esp, expiry, raw, l2tpSocket, vpn,
+        return new IkeRunner(sockets, new IkeResponder(Options(config, platform, certificates?.Credentials)), esp, expiry, raw, l2tpSocket, vpn,
             sessionOptions, users, log) { _certificates = certificates };
     }
 
@@ -209,10 +215,19 @@ internal sealed class IkeRunner : IAsyncDisposable, ISessionTransport
         };
     }
 
-    /// <summary>New SAs use the new PSK and security level; established ones carry on.</summary>
-    public void Reconfigure(ApplianceConfig config, PlatformReport platform)
+    /// <summary>New SAs use the new PSK, security level and certificates; established ones carry
+    /// on. The runner owns the certificates it is given from now on.</summary>
+    public void Reconfigure(ApplianceConfig config, PlatformReport platform, ServerCertificates? certificates)
     {
-        lock (_gate) _responder.Options = Options(config, platform, _certificates);
+        ServerCertificates? old;
+        lock (_gate)
+        {
+            _responder.Options = Options(config, platform, certificates?.Credentials);
+            old = _certificates;
+            _certificates = certificates;
+        }
+        // Signatures are made under the lock, so the old key is no longer in use.
+        old?.Dispose();
     }
 
     public VpnStatus Counters()
@@ -452,6 +467,7 @@ internal sealed class IkeRunner : IAsyncDisposable, ISessionTransport
         _vpn?.Dispose();
         _expiry?.Dispose();
         lock (_gate) { _responder.Dispose(); _esp.Dispose(); }
+        _certificates?.Dispose();
         _stop.Dispose();
     }
 }

@@ -41,11 +41,12 @@ internal sealed class VpnInterface : IDisposable
 
     /// <summary>Creates and configures the interface; throws <see cref="SyscallException"/> with the
     /// step that failed.</summary>
+    /// <summary>Without its LAN the box is not a router: it does not switch forwarding on for nothing.</summary>
+    public static bool LanExists(string? lanInterface) =>
+        !string.IsNullOrEmpty(lanInterface) && !lanInterface.Contains('/') && Directory.Exists($"/sys/class/net/{lanInterface}");
+
     public static VpnInterface Open(IPAddress localAddress, string? lanInterface, Ipv4Cidr lan, Ipv4Range pool, string name = DefaultName)
     {
-        // Without its LAN the box is not a router: it does not switch forwarding on for nothing.
-        if (string.IsNullOrEmpty(lanInterface) || !Directory.Exists($"/sys/class/net/{lanInterface}"))
-            throw new IOException($"the LAN interface '{lanInterface}' (lan.interface) does not exist");
         var tun = TunDevice.Open(name);
         RtnetlinkSocket? rtnl = null;
         try
@@ -57,7 +58,7 @@ internal sealed class VpnInterface : IDisposable
             rtnl.SetUp(index);
             File.WriteAllText("/proc/sys/net/ipv4/ip_forward", "1\n");
             if (lan.Contains(pool.First) && lan.Contains(pool.Last))
-                InterfaceSysctl.SetProxyArp(lanInterface, true);
+                InterfaceSysctl.SetProxyArp(lanInterface!, true);
             return new VpnInterface(tun, rtnl, index);
         }
         catch
