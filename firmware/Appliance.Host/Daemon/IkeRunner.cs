@@ -117,7 +117,13 @@ internal sealed class IkeRunner : IAsyncDisposable, ISessionTransport
                 ("lan_interface", config.LanInterface));
         else
         {
-            try { vpn = VpnInterface.Open(sessionOptions.LocalAddress, config.LanInterface, config.LanAddress, config.VpnPool); }
+            try
+            {
+                vpn = VpnInterface.Open(sessionOptions.LocalAddress, config.LanInterface, config.LanAddress, config.VpnPool);
+                if (!vpn.MssClamped)
+                    log.Warn("session", "TCP MSS not clamped on the VPN interface: large transfers may stall on paths that drop ICMP",
+                        ("reason", vpn.MssClampProblem));
+            }
             catch (Exception e) when (e is Platform.Linux.SyscallException or IOException or UnauthorizedAccessException)
             {
                 log.Error("session", "no VPN interface: clients can connect but reach nothing", ("error", e.Message));

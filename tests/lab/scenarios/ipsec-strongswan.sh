@@ -23,7 +23,10 @@
 #    different SPIs, and both carry traffic;
 # 5. client3 with a wrong PSK: refused, logged once, not kept;
 # 6. client terminates: the daemon sees the delete;
-# 7. SIGTERM: the daemon exits 0 and tells the remaining peer.
+# 6b. client4 on the WAN itself (no NAT): plain ESP (IP protocol 50), which the
+#    userspace datapath reads from a raw socket; the daemon's SCCRP comes back
+#    through the SA as ESP too;
+# 7. SIGTERM: the daemon exits 0 and tells the remaining peers.
 #
 # Each charon gets its own strongswan.conf (STRONGSWAN_CONF), vici socket and a
 # private /run (unshare -m + tmpfs: charon writes /run/charon.pid), as in
@@ -218,6 +221,41 @@ if [[ "$ESP_DATAPATH" == kernel ]]; then
     lab_check box-kernel-one-client-policy-left box_marked_policies 1
 fi
 save_status after-terminate
+
+# ============================================================================
+# 6b. A client without NAT: ESP as IP protocol 50
+# ============================================================================
+
+CLIENT4_IP=203.0.113.3
+client4_attach() { lab_ns client4 && lab_wan_attach client4 eth0 "$CLIENT4_IP/24"; }
+lab_require topology-client-without-nat client4_attach
+charon_setup client4 "$CLIENT4_IP" "$PSK" 3
+charon_start client4 client4
+lab_check charon-client4-up charon_up client4
+lab_check charon-client4-initiate charon_initiate client4
+lab_check charon-client4-child-established charon_grep client4 'CHILD_SA l2tp\{[0-9]+\} established with SPIs'
+C4_IN="" C4_OUT=""
+read -r C4_IN C4_OUT <<< "$(charon_spis client4)" || true
+# client4_plain_esp: two transport SAs with the client's SPIs and no UDP encapsulation.
+client4_plain_esp() {
+    local st n
+    st="$(ip -n client4 xfrm state)"
+    echo "$st"
+    n="$(grep -c 'mode transport' <<< "$st" || true)"
+    [[ "$n" -eq 2 ]] || { echo "$n transport-mode SAs in client4, want 2"; return 1; }
+    if grep -q 'encap type' <<< "$st"; then echo "client4's SAs are UDP-encapsulated, but there is no NAT"; return 1; fi
+    grep -q "proto esp spi 0x$C4_IN " <<< "$st" && grep -q "proto esp spi 0x$C4_OUT " <<< "$st"
+}
+lab_check client4-xfrm-plain-esp-sas client4_plain_esp
+lab_check appliance-esp-sas-match-client4 daemon_spis_match "$C4_IN" "$C4_OUT"
+D4="$(vpn_now espPacketsDecrypted)"
+lab_check client4-l2tp-answered-through-plain-esp send_l2tp_answered client4 2
+lab_check client4-xfrm-in-counters in_sa_used client4 "$CLIENT4_IP"
+if [[ "$ESP_DATAPATH" == userspace ]]; then
+    lab_check appliance-raw-esp-open daemon_wait 1 'msg=listening .*raw_esp=True'
+    lab_check appliance-esp-decrypted-client4 vpn_expect 15 espPacketsDecrypted -gt "$D4"
+fi
+save_status after-client4
 
 # ============================================================================
 # 7. SIGTERM: exit 0, and the remaining peer (client2) is told

@@ -539,6 +539,17 @@ iperf_client() {
 }
 lab_check client-iperf3-50MiB-to-lanhost iperf_client
 lab_log "$(tail -n 1 "$LAB_LOGS/throughput.txt" 2> /dev/null || echo 'no throughput measured')"
+# The LAN host's SYN-ACKs (MSS 1460) went out through the VPN interface clamped
+# to what its MTU of 1400 carries: the daemon's nftables rule counted them.
+mss_clamped() {
+    local t n
+    t="$(ip netns exec box nft list table inet appliance_vpn)" || { echo "no appliance_vpn table"; return 1; }
+    echo "$t"
+    n="$(grep 'oifname' <<< "$t" | sed -n 's/.*counter packets \([0-9]*\).*/\1/p' | head -n 1)"
+    echo "SYNs clamped towards clients: ${n:-none}"
+    [[ "${n:-0}" -gt 0 ]]
+}
+lab_check appliance-mss-clamped mss_clamped
 
 lab_check appliance-status-session-client sessions_expect 15 "alice ${C1_ADDR:-no-address}"
 save_status client

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Threading.Channels;
 using Appliance.Platform.Linux;
+using Appliance.Platform.Linux.Nft;
 using Appliance.Platform.Linux.Rtnetlink;
 using Appliance.Platform.Linux.Tun;
 using Appliance.Services.Config.Values;
@@ -11,14 +12,18 @@ namespace Appliance.Host.Daemon.Sessions;
 /// The box's side of every client's IP traffic when PPP runs in this process: one TUN device
 /// ("vpn0") that carries the box's LAN address, a host route per connected client, forwarding
 /// on, and proxy-ARP on the LAN interface when the pool lies inside the LAN subnet (the LAN's
-/// hosts then reach clients as if they were on the LAN). A thread reads the device, because
-/// reading blocks.
+/// hosts then reach clients as if they were on the LAN). TCP connections through the interface
+/// get their MSS clamped to what fits its MTU: without it large transfers stall when a path
+/// drops ICMP ("ping works but copies hang"). A thread reads the device, because reading blocks.
 /// </summary>
 internal sealed class VpnInterface : IDisposable
 {
     /// <summary>The kernel numbers it (vpn0, vpn1...), so two daemons in one namespace (tests) do not collide.</summary>
     public const string DefaultName = "vpn%d";
     private const int Mtu = 1400;
+    /// <summary>MTU minus 20 bytes of IPv4 and 20 of TCP header.</summary>
+    private const int ClampedMss = Mtu - 40;
+    private const string NftTable = "appliance_vpn";
     private readonly TunDevice _tun;
     private readonly RtnetlinkSocket _rtnl;
     private readonly int _index;
@@ -59,13 +64,41 @@ internal sealed class VpnInterface : IDisposable
             File.WriteAllText("/proc/sys/net/ipv4/ip_forward", "1\n");
             if (lan.Contains(pool.First) && lan.Contains(pool.Last))
                 InterfaceSysctl.SetProxyArp(lanInterface!, true);
-            return new VpnInterface(tun, rtnl, index);
+            var vpn = new VpnInterface(tun, rtnl, index);
+            vpn.MssClamped = TryClampMss(tun.Name, out string? why);
+            vpn.MssClampProblem = why;
+            return vpn;
         }
         catch
         {
             rtnl?.Dispose();
             tun.Dispose();
             throw;
+        }
+    }
+
+    public bool MssClamped { get; private set; }
+    public string? MssClampProblem { get; private set; }
+
+    private static bool TryClampMss(string name, out string? problem)
+    {
+        problem = null;
+        // The counter lets an admin (and the lab) see that SYNs were clamped.
+        string rule = $"tcp flags syn / syn,rst tcp option maxseg size > {ClampedMss} counter tcp option maxseg size set {ClampedMss}";
+        try
+        {
+            NftRuleset.Replace("inet", NftTable,
+                "chain forward {\n" +
+                "    type filter hook forward priority mangle; policy accept;\n" +
+                $"    iifname \"{name}\" {rule}\n" +
+                $"    oifname \"{name}\" {rule}\n" +
+                "}");
+            return true;
+        }
+        catch (IOException e)
+        {
+            problem = e.Message;
+            return false;
         }
     }
 
@@ -102,6 +135,11 @@ internal sealed class VpnInterface : IDisposable
         _stopping = true;
         _reader.Join(TimeSpan.FromSeconds(2));
         _packets.Writer.TryComplete();
+        if (MssClamped)
+        {
+            try { NftRuleset.Delete("inet", NftTable); }
+            catch (IOException) { /* stopping anyway: the next start replaces the table */ }
+        }
         _rtnl.Dispose();
         _tun.Dispose();
     }
