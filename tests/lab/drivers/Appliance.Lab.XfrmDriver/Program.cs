@@ -301,39 +301,3 @@ internal static class Driver
         return failures == 0 ? 0 : 1;
     }
 }
-
-/// <summary>--name value pairs and --flag switches.</summary>
-internal sealed class Options
-{
-    private readonly Dictionary<string, string> _values = new();
-
-    public static Options Parse(string[] args)
-    {
-        var o = new Options();
-        for (int i = 0; i < args.Length; i++)
-        {
-            if (!args[i].StartsWith("--", StringComparison.Ordinal))
-                throw new ArgumentException($"unexpected argument {args[i]}");
-            string name = args[i][2..];
-            bool hasValue = i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal);
-            o._values[name] = hasValue ? args[++i] : "";
-        }
-        return o;
-    }
-
-    public bool Has(string name) => _values.ContainsKey(name);
-    public bool Flag(string name) => _values.ContainsKey(name);
-    public string Get(string name) => _values.TryGetValue(name, out var v) ? v : throw new ArgumentException($"--{name} is required");
-    public IPAddress Address(string name) => IPAddress.Parse(Get(name));
-    public IPEndPoint EndPoint(string name) => IPEndPoint.Parse(Get(name));
-    public uint UInt(string name) => uint.Parse(Get(name), CultureInfo.InvariantCulture);
-
-    public uint Hex(string name) => ParseHex(Get(name));
-
-    public static uint ParseHex(string v)
-    {
-        if (v.StartsWith("0x", StringComparison.OrdinalIgnoreCase))
-            v = v[2..];
-        return uint.Parse(v, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-    }
-}
