@@ -68,9 +68,12 @@ public sealed class UserService(ApplianceStore store, PasswordSealer sealer, Tim
 
     public IReadOnlyList<UserRecord> List() => store.ListUsers();
 
+    /// <summary>The user's static address, or null (pool); no secret is touched.</summary>
+    public string? StaticAddressOf(string name) => store.FindUser(name)?.StaticAddress;
+
     /// <summary>What a PPP login needs, read fresh from the store (a password change or a disabled
     /// user counts from the next login): the NT hash, the unsealed password (null if it cannot be
-    /// unsealed), whether the user is enabled, and the static address. Fresh arrays every call:
+    /// unsealed) and whether the user is enabled. Fresh arrays every call:
     /// the PPP layer wipes them after use.</summary>
     public LoginCredentials? FindForLogin(string name)
     {
@@ -78,9 +81,9 @@ public sealed class UserService(ApplianceStore store, PasswordSealer sealer, Tim
         if (user is null) return null;
         string? password = sealer.Unseal(user.Name, user.SealedPassword);
         return new LoginCredentials(user.Name, (byte[])user.NtHash.Clone(),
-            password is null ? null : System.Text.Encoding.UTF8.GetBytes(password), user.Enabled, user.StaticAddress);
+            password is null ? null : System.Text.Encoding.UTF8.GetBytes(password), user.Enabled);
     }
 }
 
 /// <summary>A user's secrets for one PPP authentication (see <see cref="UserService.FindForLogin"/>).</summary>
-public sealed record LoginCredentials(string Name, byte[] NtHash, byte[]? Password, bool Enabled, string? StaticAddress);
+public sealed record LoginCredentials(string Name, byte[] NtHash, byte[]? Password, bool Enabled);

@@ -84,6 +84,22 @@ public class UserspaceEspDatapathTests
     }
 
     [Fact]
+    public void Replies_use_the_newest_pair_of_a_rekeyed_client_and_fall_back_when_it_goes()
+    {
+        using var box = new UserspaceEspDatapath();
+        box.Install(Keys(NatA, Box, 0x1000, 0x2000, 1, mirror: false));
+        box.Install(Keys(NatA, Box, 0x5000, 0x6000, 5, mirror: false)); // the client rekeyed
+        uint carrier = box.CarrierOf(NatA)!.Value;
+        Assert.True(box.TryEncapsulateL2tp(carrier, 1701, [1, 2], out var packet, out _, out _, out _));
+        Assert.Equal(0x6000u, BinaryPrimitives.ReadUInt32BigEndian(packet));
+        Assert.False(box.Remove(0x5000)!.Last);
+        Assert.True(box.TryEncapsulateL2tp(carrier, 1701, [1, 2], out packet, out _, out _, out _));
+        Assert.Equal(0x2000u, BinaryPrimitives.ReadUInt32BigEndian(packet));
+        Assert.True(box.Remove(0x1000)!.Last);
+        Assert.Null(box.PeerOf(carrier));
+    }
+
+    [Fact]
     public void Nothing_is_sent_for_a_carrier_without_sas()
     {
         using var box = new UserspaceEspDatapath();

@@ -15,6 +15,8 @@ internal sealed class ClientCarriers
     public const uint MarkBase = 0x4c320000;
 
     private readonly Dictionary<IPEndPoint, (uint Id, int Pairs)> _clients = [];
+    // The reverse: the kernel datapath asks it for every L2TP datagram.
+    private readonly Dictionary<uint, IPEndPoint> _byId = [];
     private uint _next = 1;
 
     public int Count => _clients.Count;
@@ -23,7 +25,11 @@ internal sealed class ClientCarriers
     public uint Acquire(IPEndPoint peer, out bool isNew)
     {
         isNew = !_clients.TryGetValue(peer, out var entry);
-        if (isNew) entry = (Allocate(), 0);
+        if (isNew)
+        {
+            entry = (Allocate(), 0);
+            _byId[entry.Id] = peer;
+        }
         _clients[peer] = (entry.Id, entry.Pairs + 1);
         return entry.Id;
     }
@@ -34,30 +40,26 @@ internal sealed class ClientCarriers
         if (!_clients.TryGetValue(peer, out var entry)) return false;
         if (entry.Pairs > 1) { _clients[peer] = (entry.Id, entry.Pairs - 1); return false; }
         _clients.Remove(peer);
+        _byId.Remove(entry.Id);
         return true;
     }
 
     public uint? IdOf(IPEndPoint peer) => _clients.TryGetValue(peer, out var e) ? e.Id : null;
 
     /// <summary>The client holding a carrier id, if any.</summary>
-    public IPEndPoint? PeerOf(uint carrier)
-    {
-        foreach (var (peer, e) in _clients)
-            if (Carrier(e.Id) == carrier) return peer;
-        return null;
-    }
+    public IPEndPoint? PeerOf(uint carrier) =>
+        carrier > MarkBase && _byId.TryGetValue(carrier - MarkBase, out var peer) ? peer : null;
 
     public static uint Carrier(uint id) => MarkBase + id;
 
     private uint Allocate()
     {
         // 16 bits keep MarkBase + id inside the base's range; live numbers are never reused.
-        var used = _clients.Values.Select(c => c.Id).ToHashSet();
         for (int tries = 0; tries < 0x10000; tries++)
         {
             uint id = _next;
             _next = _next % 0xffff + 1;
-            if (!used.Contains(id)) return id;
+            if (!_byId.ContainsKey(id)) return id;
         }
         throw new EspDatapathException("no free client number (65535 clients with SAs)");
     }

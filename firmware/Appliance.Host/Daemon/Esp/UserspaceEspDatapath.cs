@@ -25,6 +25,8 @@ internal sealed class UserspaceEspDatapath : IEspDatapath
 
     private readonly ClientCarriers _carriers = new();
     private readonly Dictionary<uint, Pair> _byInboundSpi = [];
+    // What each outbound L2TP datagram is encrypted with: the client's newest pair.
+    private readonly Dictionary<uint, Pair> _newestByCarrier = [];
     private readonly byte[] _plain = new byte[65536];
     private readonly Dictionary<string, long> _drops = new(StringComparer.Ordinal);
     private long _packetsReceived, _packetsDecrypted, _l2tpDatagrams, _packetsEncrypted, _installs;
@@ -61,7 +63,9 @@ internal sealed class UserspaceEspDatapath : IEspDatapath
             IntegrityKey = keys.OutboundIntegrityKey,
         }, SystemRandomSource.Instance);
         uint id = _carriers.Acquire(keys.Peer, out _);
-        _byInboundSpi[keys.InboundSpi] = new Pair(inbound, outbound, keys, ClientCarriers.Carrier(id), ++_installs);
+        var pair = new Pair(inbound, outbound, keys, ClientCarriers.Carrier(id), ++_installs);
+        _byInboundSpi[keys.InboundSpi] = pair;
+        _newestByCarrier[pair.Carrier] = pair;
     }
 
     public CarrierRelease? Remove(uint inboundSpi)
@@ -69,6 +73,13 @@ internal sealed class UserspaceEspDatapath : IEspDatapath
         if (!_byInboundSpi.Remove(inboundSpi, out var pair)) return null;
         pair.In.Dispose();
         pair.Out.Dispose();
+        if (_newestByCarrier.TryGetValue(pair.Carrier, out var newest) && newest == pair)
+        {
+            // Rare (a rekeyed client deleting its newest pair): look for the next newest.
+            var next = _byInboundSpi.Values.Where(p => p.Carrier == pair.Carrier).MaxBy(p => p.Order);
+            if (next is null) _newestByCarrier.Remove(pair.Carrier);
+            else _newestByCarrier[pair.Carrier] = next;
+        }
         return new CarrierRelease(pair.Carrier, pair.Keys.Peer, _carriers.Release(pair.Keys.Peer));
     }
 
@@ -114,10 +125,7 @@ internal sealed class UserspaceEspDatapath : IEspDatapath
         out byte[] packet, out IPEndPoint to, out IPEndPoint from, out bool udpEncapsulated)
     {
         packet = []; to = from = new IPEndPoint(IPAddress.Any, 0); udpEncapsulated = false;
-        Pair? newest = null;
-        foreach (var p in _byInboundSpi.Values)
-            if (p.Carrier == carrier && (newest is null || p.Order > newest.Order)) newest = p;
-        if (newest is null) { Drop("no SA for the carrier"); return false; }
+        if (!_newestByCarrier.TryGetValue(carrier, out var newest)) { Drop("no SA for the carrier"); return false; }
         if (l2tp.Length > ushort.MaxValue - UdpHeaderLength - 64) { Drop("datagram too large"); return false; }
         var udp = new byte[UdpHeaderLength + l2tp.Length];
         BinaryPrimitives.WriteUInt16BigEndian(udp, L2tpPort);
@@ -143,6 +151,7 @@ internal sealed class UserspaceEspDatapath : IEspDatapath
     {
         foreach (var pair in _byInboundSpi.Values) { pair.In.Dispose(); pair.Out.Dispose(); }
         _byInboundSpi.Clear();
+        _newestByCarrier.Clear();
     }
 }
 

@@ -268,13 +268,7 @@ internal sealed class SessionEngine : IPppAuthority
 
     public IPAddress? AllocateAddress(string userName)
     {
-        var c = _users.FindForLogin(userName);
-        IPAddress? fixedAddress = c?.StaticAddress is { } s && IPAddress.TryParse(s, out var a) ? a : null;
-        if (c is not null)
-        {
-            System.Security.Cryptography.CryptographicOperations.ZeroMemory(c.NtHash);
-            if (c.Password is not null) System.Security.Cryptography.CryptographicOperations.ZeroMemory(c.Password);
-        }
+        IPAddress? fixedAddress = _users.StaticAddressOf(userName) is { } s && IPAddress.TryParse(s, out var a) ? a : null;
         var address = _pool.Allocate(fixedAddress);
         if (address is null) _log.Warn("session", "no address for the user", ("user", userName), ("static", fixedAddress),
             ("pool_in_use", _pool.InUse));
