@@ -177,9 +177,9 @@ internal sealed class IkeRunner : IAsyncDisposable, ISessionTransport
 
     bool ISessionTransport.WriteIp(ReadOnlySpan<byte> packet) => _vpn is not null && _vpn.Write(packet);
 
-    void ISessionTransport.AddressUp(IPAddress clientAddress)
+    void ISessionTransport.AddressUp(IPAddress clientAddress, int mtu)
     {
-        try { _vpn?.RouteTo(clientAddress); }
+        try { _vpn?.RouteTo(clientAddress, mtu); }
         catch (Platform.Linux.SyscallException e) { _log.Warn("session", "route to client failed", ("address", clientAddress), ("error", e.Message)); }
     }
 

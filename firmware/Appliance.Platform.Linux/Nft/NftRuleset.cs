@@ -24,6 +24,15 @@ public static class NftRuleset
     public static void Delete(string family, string table) =>
         Run($"add table {family} {table}\ndelete table {family} {table}\n");
 
+    /// <summary>Adds <paramref name="key"/> : <paramref name="value"/> in a map of
+    /// the table. Key and value are nft literals the caller formatted (addresses, numbers), never
+    /// text from outside.</summary>
+    public static void AddMapElement(string family, string table, string map, string key, string value) =>
+        Run($"add element {family} {table} {map} {{ {key} : {value} }}\n");
+
+    public static void DeleteMapElement(string family, string table, string map, string key) =>
+        Run($"delete element {family} {table} {map} {{ {key} }}\n");
+
     private static void Run(string script)
     {
         var info = new ProcessStartInfo(Tool, "-f -")

@@ -81,8 +81,10 @@ public static class RtnetlinkMessages
     }
 
     /// <summary>RTM_NEWROUTE (or RTM_DELROUTE) of <paramref name="destination"/>/<paramref name="prefixLength"/>
-    /// straight out of interface <paramref name="index"/> (no gateway: scope link), main table.</summary>
-    public static byte[] Route(bool add, IPAddress destination, byte prefixLength, int index, uint sequence)
+    /// straight out of interface <paramref name="index"/> (no gateway: scope link), main table;
+    /// <paramref name="mtu"/>, when given, is the route's MTU metric (smaller than the interface's
+    /// for a client that receives less).</summary>
+    public static byte[] Route(bool add, IPAddress destination, byte prefixLength, int index, uint sequence, uint? mtu = null)
     {
         NetlinkAttributes.RequireIPv4(destination, nameof(destination));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(prefixLength, (byte)32);
@@ -107,6 +109,15 @@ public static class RtnetlinkMessages
         // flags (8) 0.
         b.AddIPv4(Rtnl.RTA_DST, destination);
         b.AddU32(Rtnl.RTA_OIF, (uint)index);
+        if (add && mtu is { } m)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(m, 68u, nameof(mtu));
+            // A nested attribute holding one RTAX_MTU (4-byte header + u32), as `ip route ... mtu N` sends it.
+            var metrics = b.AddAttribute(Rtnl.RTA_METRICS, NetlinkAttribute.HeaderSize + 4);
+            BinaryPrimitives.WriteUInt16LittleEndian(metrics, NetlinkAttribute.HeaderSize + 4);
+            BinaryPrimitives.WriteUInt16LittleEndian(metrics[2..], Rtnl.RTAX_MTU);
+            BinaryPrimitives.WriteUInt32LittleEndian(metrics[4..], m);
+        }
         return b.ToArray();
     }
 

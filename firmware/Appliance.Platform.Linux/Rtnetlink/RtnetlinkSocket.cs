@@ -54,9 +54,11 @@ public sealed class RtnetlinkSocket : IDisposable
     public void DeleteAddress(int index, IPAddress local, byte prefixLength) =>
         Request(seq => RtnetlinkMessages.Address(false, index, local, null, prefixLength, seq), $"RTM_DELADDR(ifindex {index} {local}/{prefixLength})");
 
-    /// <summary>Routes <paramref name="host"/>/32 out of interface <paramref name="index"/>. EEXIST when such a route exists.</summary>
-    public void AddHostRoute(IPAddress host, int index) =>
-        Request(seq => RtnetlinkMessages.Route(true, host, 32, index, seq), $"RTM_NEWROUTE({host}/32 dev ifindex {index})");
+    /// <summary>Routes <paramref name="host"/>/32 out of interface <paramref name="index"/>, with
+    /// <paramref name="mtu"/> as the route's MTU when given. EEXIST when such a route exists.</summary>
+    public void AddHostRoute(IPAddress host, int index, uint? mtu = null) =>
+        Request(seq => RtnetlinkMessages.Route(true, host, 32, index, seq, mtu),
+            $"RTM_NEWROUTE({host}/32 dev ifindex {index}{(mtu is { } m ? $" mtu {m}" : "")})");
 
     /// <summary>Removes that route. ESRCH when there is none.</summary>
     public void DeleteHostRoute(IPAddress host, int index) =>

@@ -19,7 +19,10 @@ public static class Rtnl
     public const ushort IFA_ADDRESS = 1, IFA_LOCAL = 2;
 
     // Route attributes.
-    public const ushort RTA_DST = 1, RTA_OIF = 4;
+    public const ushort RTA_DST = 1, RTA_OIF = 4, RTA_METRICS = 8;
+
+    /// <summary>Inside RTA_METRICS: the route's MTU.</summary>
+    public const ushort RTAX_MTU = 2;
 
     public const byte AF_UNSPEC = 0, AF_INET = 2;
 

@@ -63,6 +63,21 @@ public class RtnetlinkMessagesTests
     }
 
     [Fact]
+    public void Host_route_with_an_mtu_carries_it_as_a_nested_metric()
+    {
+        Hex.Equal(
+            "38000000 1800 0506 08000000 00000000" +
+            "02 20 00 00 fe 04 fd 01 00000000" +
+            "0800 0100 0a630102 0800 0400 03000000" +
+            "0c00 0800 0800 0200 f6040000",           // RTA_METRICS { RTAX_MTU 1270 }
+            RtnetlinkMessages.Route(true, IPAddress.Parse("10.99.1.2"), 32, 3, 8, mtu: 1270));
+        // A removal names the route, not its metrics.
+        Assert.Equal(RtnetlinkMessages.Route(false, IPAddress.Parse("10.99.1.2"), 32, 3, 9),
+            RtnetlinkMessages.Route(false, IPAddress.Parse("10.99.1.2"), 32, 3, 9, mtu: 1270));
+        Assert.Throws<ArgumentOutOfRangeException>(() => RtnetlinkMessages.Route(true, IPAddress.Parse("10.99.1.2"), 32, 3, 1, mtu: 40));
+    }
+
+    [Fact]
     public void Getlink_by_name_and_by_index()
     {
         Hex.Equal("2c000000 1200 0100 08000000 00000000 00 00 0000 00000000 00000000 00000000 0900 0300 7070703000 000000",

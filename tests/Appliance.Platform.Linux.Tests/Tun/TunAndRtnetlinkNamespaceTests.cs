@@ -64,6 +64,17 @@ public class TunAndRtnetlinkNamespaceTests
             Assert.Equal(0, reply[20]); // ICMP echo reply
             Assert.Equal(0x4242, BinaryPrimitives.ReadUInt16BigEndian(reply.AsSpan(24)));
 
+            // A route's own MTU, smaller than the interface's: what a connected socket's path MTU becomes.
+            rtnl.DeleteHostRoute(Routed, link.Index);
+            rtnl.AddHostRoute(Routed, link.Index, mtu: 1270);
+            using (var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp))
+            {
+                probe.Connect(new IPEndPoint(Routed, 9));
+                var mtu = new byte[4];
+                probe.GetRawSocketOption(0 /* SOL_IP */, 14 /* IP_MTU */, mtu);
+                Assert.Equal(1270, BitConverter.ToInt32(mtu));
+            }
+
             rtnl.DeleteHostRoute(Routed, link.Index);
             var gone = Assert.Throws<SocketException>(() => udp.SendTo("x"u8, new IPEndPoint(Routed, 9)));
             Assert.Equal(SocketError.NetworkUnreachable, gone.SocketErrorCode);

@@ -64,7 +64,7 @@ pppd_log() { echo "$LAB_LOGS/pppd-$1.log"; }
 # pppd options of a Linux client; AUTH is the one CHAP flavour the client
 # accepts: mschapv2 or chap-md5 (PAP and EAP refused either way).
 l2tp_setup() {
-    local name="$1" user="$2" password="$3" auth="$4" dir refuse
+    local name="$1" user="$2" password="$3" auth="$4" mru="${5:-1400}" dir refuse
     dir="$(l2tp_dir "$name")"
     mkdir -p "$dir"
     case "$auth" in
@@ -112,7 +112,7 @@ refuse-eap
 refuse-mschap
 $refuse
 mtu 1400
-mru 1400
+mru $mru
 noccp
 nodefaultroute
 noipdefault
@@ -387,7 +387,8 @@ for c in client client2 client3; do
     lab_save "$(charon_dir "$c")/swanctl.conf" "charon-$c-swanctl.conf"
 done
 l2tp_setup client alice "${PASSWORD[alice]}" mschapv2
-l2tp_setup client2 bob "${PASSWORD[bob]}" chap-md5
+# bob receives at most 1270 bytes, as Android asks.
+l2tp_setup client2 bob "${PASSWORD[bob]}" chap-md5 1270
 l2tp_setup client3 carol "$WRONG_PASSWORD" mschapv2
 lab_bg iperf3-server lanhost iperf3 -s -B "$LAB_LANHOST_IP"
 # /etc/ppp/options says "lock": pppd on a pty (xl2tpd without kernel L2TP)
@@ -585,6 +586,39 @@ both_ping() {
     [[ $r1 -eq 0 && $r2 -eq 0 ]]
 }
 lab_check clients-ping-lanhost-together both_ping
+
+# bob's link receives 1270 bytes: the box routes to him with that MTU, and his SYNs
+# announce an MSS that fits it (1230), so the LAN host never sends him more.
+route_mtu_1270() {
+    local r
+    r="$(ip -n box route show "${C2_ADDR:-none}/32")"
+    echo "$r"
+    grep -q 'mtu 1270' <<< "$r"
+}
+lab_check appliance-route-to-client2-mtu-1270 route_mtu_1270
+lanhost_sees_mss() {
+    local out mss
+    # A listener on the LAN host that holds each connection a moment; the client connects.
+    ip netns exec lanhost "$PYTHON" -c '
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("'"$LAB_LANHOST_IP"'", 5301)); s.listen(1); s.settimeout(20)
+c, _ = s.accept(); time.sleep(3); c.close()' &
+    local listener=$!
+    sleep 1
+    ip netns exec client2 "$PYTHON" -c '
+import socket, time
+c = socket.create_connection(("'"$LAB_LANHOST_IP"'", 5301), timeout=10); time.sleep(2); c.close()' &
+    local connector=$!
+    sleep 1
+    out="$(ip netns exec lanhost ss -tin dst "${C2_ADDR:-0.0.0.0}")"
+    wait "$connector" "$listener" 2> /dev/null
+    echo "$out"
+    mss="$(grep -o ' mss:[0-9]*' <<< "$out" | head -n 1 | cut -d: -f2)"
+    echo "the LAN host sends bob segments of at most ${mss:-?} bytes"
+    [[ -n "$mss" && "$mss" -le 1230 ]]
+}
+lab_check lanhost-mss-to-client2-fits-mru-1270 lanhost_sees_mss
 lab_check appliance-status-two-sessions sessions_expect 15 "alice ${C1_ADDR:-no-address}" "bob ${C2_ADDR:-no-address}"
 save_status two-clients
 

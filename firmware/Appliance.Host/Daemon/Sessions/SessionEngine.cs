@@ -214,7 +214,7 @@ internal sealed class SessionEngine : IPppAuthority
                 case PppNetworkUp up:
                     session.Address = up.PeerAddress;
                     _byAddress[Ipv4.FromIPAddress(up.PeerAddress)] = session;
-                    _transport.AddressUp(up.PeerAddress);
+                    _transport.AddressUp(up.PeerAddress, up.Mru);
                     _log.Info("session", "connected", ("id", session.Id), ("user", session.User), ("address", up.PeerAddress),
                         ("peer", session.Peer.Remote), ("mru", up.Mru));
                     break;
@@ -324,7 +324,8 @@ internal interface ISessionTransport
 {
     void SendL2tp(L2tpPeer to, byte[] datagram);
     bool WriteIp(ReadOnlySpan<byte> packet);
-    void AddressUp(IPAddress clientAddress);
+    /// <summary>The client's address is up on a link that carries <paramref name="mtu"/> bytes.</summary>
+    void AddressUp(IPAddress clientAddress, int mtu);
     void AddressDown(IPAddress clientAddress);
     void TearDownCarrier(uint carrier, string reason);
 }

@@ -24,6 +24,9 @@ internal sealed class VpnInterface : IDisposable
     /// <summary>MTU minus 20 bytes of IPv4 and 20 of TCP header.</summary>
     private const int ClampedMss = Mtu - 40;
     private const string NftTable = "appliance_vpn";
+    private const string ClientMssMap = "client_mss";
+    /// <summary>Clients with an entry in <see cref="ClientMssMap"/>, to remove it when they go.</summary>
+    private readonly HashSet<IPAddress> _ownMss = [];
     private readonly TunDevice _tun;
     private readonly RtnetlinkSocket _rtnl;
     private readonly int _index;
@@ -83,15 +86,21 @@ internal sealed class VpnInterface : IDisposable
     private static bool TryClampMss(string name, out string? problem)
     {
         problem = null;
-        // The counter lets an admin (and the lab) see that SYNs were clamped.
-        string rule = $"tcp flags syn / syn,rst tcp option maxseg size > {ClampedMss} counter tcp option maxseg size set {ClampedMss}";
+        // The counters let an admin (and the lab) see that SYNs were clamped. A client whose PPP
+        // link receives less than the interface's MTU (Android asks for an MRU of 1270) gets its
+        // own entry in client_mss: its SYNs then announce what it can really receive. The kernel
+        // never raises an MSS through this statement, and a client without an entry falls
+        // through to the common rule.
+        const string syn = "tcp flags syn / syn,rst";
         try
         {
             NftRuleset.Replace("inet", NftTable,
+                $"map {ClientMssMap} {{ typeof ip saddr : tcp option maxseg size; }}\n" +
                 "chain forward {\n" +
                 "    type filter hook forward priority mangle; policy accept;\n" +
-                $"    iifname \"{name}\" {rule}\n" +
-                $"    oifname \"{name}\" {rule}\n" +
+                $"    iifname \"{name}\" {syn} tcp option maxseg size set ip saddr map @{ClientMssMap} counter\n" +
+                $"    iifname \"{name}\" {syn} tcp option maxseg size > {ClampedMss} counter tcp option maxseg size set {ClampedMss}\n" +
+                $"    oifname \"{name}\" {syn} tcp option maxseg size > {ClampedMss} counter tcp option maxseg size set {ClampedMss}\n" +
                 "}");
             return true;
         }
@@ -104,12 +113,29 @@ internal sealed class VpnInterface : IDisposable
 
     public bool Write(ReadOnlySpan<byte> packet) => _tun.TryWrite(packet);
 
-    public void RouteTo(IPAddress client) => _rtnl.AddHostRoute(client, _index);
+    /// <summary>A host route to the client, with the MTU its PPP link negotiated (never above the
+    /// interface's), so the box fragments or sends ICMP "too big" for what the client cannot
+    /// receive; a smaller MTU also gets the client its own MSS clamp.</summary>
+    public void RouteTo(IPAddress client, int linkMtu)
+    {
+        int mtu = Math.Clamp(linkMtu, 576, Mtu);
+        _rtnl.AddHostRoute(client, _index, (uint)mtu);
+        if (mtu >= Mtu || !MssClamped) return;
+        try
+        {
+            NftRuleset.AddMapElement("inet", NftTable, ClientMssMap, client.ToString(), (mtu - 40).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            _ownMss.Add(client);
+        }
+        catch (IOException) { /* the common clamp still applies; the route MTU does the rest */ }
+    }
 
     public void Unroute(IPAddress client)
     {
         try { _rtnl.DeleteHostRoute(client, _index); }
         catch (SyscallException) { /* gone with the interface, or never added */ }
+        if (!_ownMss.Remove(client)) return;
+        try { NftRuleset.DeleteMapElement("inet", NftTable, ClientMssMap, client.ToString()); }
+        catch (IOException) { /* the table goes with the daemon; a stale entry only lowers an MSS */ }
     }
 
     private void ReadLoop()
