@@ -48,6 +48,10 @@ internal static class StatusCommand
         foreach (var v in s.Vpn.Sessions ?? [])
             Console.WriteLine($"session {v.Id,-5} {v.User ?? "-",-16} {v.InnerAddress ?? "-",-15} from {v.OuterAddress}:{v.OuterPort} {v.ClientKind}, {v.Phase}, " +
                 $"{v.BytesIn} bytes in, {v.BytesOut} out, {TimeSpan.FromSeconds(v.DurationSeconds)}");
+        if (s.Vpn.LoginFailuresByUser is { Count: > 0 } byUser)
+            Console.WriteLine($"failed logins {string.Join(", ", byUser.OrderByDescending(e => e.Value).Take(10).Select(e => $"{e.Key}: {e.Value}"))} (by user)");
+        if (s.Vpn.LoginFailuresBySource is { Count: > 0 } bySource)
+            Console.WriteLine($"failed logins {string.Join(", ", bySource.OrderByDescending(e => e.Value).Take(10).Select(e => $"{e.Key}: {e.Value}"))} (by source)");
         if (s.Vpn.Drops.Count > 0)
             Console.WriteLine($"drops         {string.Join(", ", s.Vpn.Drops.Select(d => $"{d.Key}: {d.Value}"))}");
         Console.WriteLine($"store         schema {s.StoreSchemaVersion}, configuration generation {s.ConfigGeneration}");

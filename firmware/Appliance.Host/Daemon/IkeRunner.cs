@@ -246,7 +246,8 @@ internal sealed class IkeRunner : IAsyncDisposable, ISessionTransport
             foreach (var (reason, count) in _sessions.Drops) drops["session: " + reason] = count;
             return new VpnStatus(_responder.SaCount, _responder.EstablishedCount, esp.SaPairs, esp.PacketsReceived,
                 esp.PacketsDecrypted, esp.L2tpDatagrams, drops, _sessions.TunnelCount, _sessions.Logins, _sessions.LoginFailures,
-                _sessions.Statuses(DateTimeOffset.UtcNow));
+                _sessions.Statuses(DateTimeOffset.UtcNow),
+                new Dictionary<string, long>(_sessions.LoginFailuresByUser), new Dictionary<string, long>(_sessions.LoginFailuresBySource));
         }
     }
 

@@ -21,7 +21,8 @@ public sealed record StatusSnapshot(
 /// reason.</summary>
 public sealed record VpnStatus(int IkeSas, int EstablishedIkeSas, int EspSaPairs, long EspPacketsReceived,
     long EspPacketsDecrypted, long L2tpDatagramsThroughEsp, IReadOnlyDictionary<string, long> Drops,
-    int L2tpTunnels = 0, long PppLogins = 0, long PppLoginFailures = 0, IReadOnlyList<VpnSessionStatus>? Sessions = null);
+    int L2tpTunnels = 0, long PppLogins = 0, long PppLoginFailures = 0, IReadOnlyList<VpnSessionStatus>? Sessions = null,
+    IReadOnlyDictionary<string, long>? LoginFailuresByUser = null, IReadOnlyDictionary<string, long>? LoginFailuresBySource = null);
 
 /// <summary>One connected client: who, from where, with which inner address, how much traffic.</summary>
 public sealed record VpnSessionStatus(long Id, string? User, string OuterAddress, int OuterPort, string? InnerAddress,

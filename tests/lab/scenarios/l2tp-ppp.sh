@@ -637,6 +637,18 @@ lab_check client3-no-address no_ppp_address client3 client3
 # Exactly the two sessions of before: none for carol, alice and bob untouched.
 lab_check appliance-status-no-session-for-wrong-password sessions_expect 10 "alice ${C1_ADDR:-no-address}" "bob ${C2_ADDR:-no-address}"
 save_status after-wrong-password
+# The failure is counted for carol and for the address it came from (the NAT's).
+failure_counted() {
+    local json
+    json="$(status_json)" || return 1
+    "$PYTHON" -c '
+import json, sys
+v = json.loads(sys.argv[1])["vpn"]
+by_user, by_source = v.get("loginFailuresByUser") or {}, v.get("loginFailuresBySource") or {}
+print("by user:", by_user, "by source:", by_source)
+sys.exit(0 if by_user.get("carol", 0) >= 1 and by_source.get(sys.argv[2], 0) >= 1 else 1)' "$json" "$1"
+}
+lab_check appliance-status-failed-login-by-user-and-source failure_counted "$LAB_NAT_WAN_IP"
 
 # ============================================================================
 # 7. client hangs up: session gone, address free again

@@ -30,9 +30,9 @@ internal sealed class SessionEngine : IPppAuthority
     private readonly Dictionary<uint, VpnSession> _byAddress = [];
     private readonly Dictionary<ushort, L2tpTunnelInfo> _tunnelInfo = [];
     private readonly Dictionary<string, long> _drops = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, long> _failedLogins = new(StringComparer.OrdinalIgnoreCase);
+    private readonly LoginFailures _failedLogins = new();
     private long _nextId = 1;
-    private long _logins, _loginFailures;
+    private long _logins;
 
     public SessionEngine(SessionEngineOptions options, UserService users, ISessionTransport transport, Log log)
     {
@@ -53,7 +53,9 @@ internal sealed class SessionEngine : IPppAuthority
 
     public int Count => _sessions.Count;
     public long Logins => _logins;
-    public long LoginFailures => _loginFailures;
+    public long LoginFailures => _failedLogins.Total;
+    public IReadOnlyDictionary<string, long> LoginFailuresByUser => _failedLogins.ByUser;
+    public IReadOnlyDictionary<string, long> LoginFailuresBySource => _failedLogins.BySource;
     public IReadOnlyDictionary<string, long> Drops => _drops;
 
     /// <summary>An L2TP datagram that came through the SA(s) of <paramref name="carrier"/>.</summary>
@@ -204,12 +206,9 @@ internal sealed class SessionEngine : IPppAuthority
                         ("peer", session.Peer.Remote));
                     break;
                 case PppAuthenticationFailed f:
-                    _loginFailures++;
-                    // Names come from the peer: the table is bounded so a guesser cannot grow it.
-                    if (_failedLogins.Count >= 1024 && !_failedLogins.ContainsKey(f.UserName)) _failedLogins.Clear();
-                    _failedLogins[f.UserName] = _failedLogins.GetValueOrDefault(f.UserName) + 1;
+                    var (forUser, forSource) = _failedLogins.Add(f.UserName, session.Peer.Remote.Address.ToString());
                     _log.Warn("ppp", "authentication failed", ("session", session.Id), ("user", f.UserName), ("reason", f.Reason),
-                        ("peer", session.Peer.Remote), ("failures_for_user", _failedLogins[f.UserName]));
+                        ("peer", session.Peer.Remote), ("failures_for_user", forUser), ("failures_from_source", forSource));
                     break;
                 case PppNetworkUp up:
                     session.Address = up.PeerAddress;
