@@ -597,24 +597,35 @@ route_mtu_1270() {
 }
 lab_check appliance-route-to-client2-mtu-1270 route_mtu_1270
 lanhost_sees_mss() {
-    local out mss
-    # A listener on the LAN host that holds each connection a moment; the client connects.
+    local out="" mss="" i
+    # A listener on the LAN host that holds each connection a while; the client connects.
+    # Python starts slowly under TCG: the connection is polled for, not waited for blindly.
     ip netns exec lanhost "$PYTHON" -c '
 import socket, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("'"$LAB_LANHOST_IP"'", 5301)); s.listen(1); s.settimeout(20)
-c, _ = s.accept(); time.sleep(3); c.close()' &
+s.bind(("'"$LAB_LANHOST_IP"'", 5301)); s.listen(1); s.settimeout(30)
+c, _ = s.accept(); time.sleep(15); c.close()' &
     local listener=$!
-    sleep 1
+    sleep 2
     ip netns exec client2 "$PYTHON" -c '
 import socket, time
-c = socket.create_connection(("'"$LAB_LANHOST_IP"'", 5301), timeout=10); time.sleep(2); c.close()' &
+for _ in range(20):
+    try:
+        c = socket.create_connection(("'"$LAB_LANHOST_IP"'", 5301), timeout=10); break
+    except ConnectionRefusedError:
+        time.sleep(0.5)
+time.sleep(12); c.close()' &
     local connector=$!
-    sleep 1
-    out="$(ip netns exec lanhost ss -tin dst "${C2_ADDR:-0.0.0.0}")"
-    wait "$connector" "$listener" 2> /dev/null
+    for i in $(seq 1 40); do
+        # (set -e is on in a check: a grep that finds nothing yet must not end it)
+        out="$(ip netns exec lanhost ss -tin dst "${C2_ADDR:-0.0.0.0}" || true)"
+        mss="$(grep -o ' mss:[0-9]*' <<< "$out" | head -n 1 | cut -d: -f2 || true)"
+        [[ -n "$mss" ]] && break
+        sleep 0.5
+    done
+    kill "$connector" "$listener" 2> /dev/null || true
+    wait "$connector" "$listener" 2> /dev/null || true
     echo "$out"
-    mss="$(grep -o ' mss:[0-9]*' <<< "$out" | head -n 1 | cut -d: -f2)"
     echo "the LAN host sends bob segments of at most ${mss:-?} bytes"
     [[ -n "$mss" && "$mss" -le 1230 ]]
 }
@@ -719,6 +730,59 @@ except socket.timeout:
     print("no answer")
 EOF
 lab_check wan-plain-l2tp-unanswered ip netns exec nat "$PYTHON" "$LAB_TMP/plain-sccrq.py" "$BOX" 8
+
+# ============================================================================
+# 9. Other ends of a chain: the admin, the client's IKE Delete, a client that
+#    vanishes. Each takes the whole chain and frees the address.
+# ============================================================================
+
+# session_id_of USER: the id `appliance status` gives USER's session.
+session_id_of() {
+    status_json | "$PYTHON" -c '
+import json, sys
+for s in json.load(sys.stdin)["vpn"].get("sessions") or []:
+    if s.get("user") == sys.argv[1]: print(s["id"]); break' "$1"
+}
+ppp_gone() { ! ip -n "$2" link show dev "$(ppp_ifname "$1")" > /dev/null 2>&1; }
+ike_sas_zero() { [[ "$(vpn_now ikeSas)" -eq 0 && "$(vpn_now espSaPairs)" -eq 0 ]]; }
+
+BOB_ID="$(session_id_of bob)"
+lab_log "bob's session id: ${BOB_ID:-none}"
+IKE_DELETES0="$(daemon_count 'msg="IKE SA deleted"')"
+lab_check admin-session-kill-bob appliance session kill "${BOB_ID:-0}"
+lab_check client2-ppp-ended-by-admin lab_wait 20 ppp_gone client2 client2
+lab_check appliance-logs-admin-disconnect daemon_wait 10 'msg="disconnected by the admin".* user=bob'
+lab_check appliance-status-after-kill sessions_expect 20 "alice ${C1_ADDR:-no-address}"
+lab_check appliance-kill-deletes-bob-ike daemon_wait_more 20 "$IKE_DELETES0" 'msg="IKE SA deleted"'
+lab_check charon-client2-told-ike-deleted lab_wait 20 charon_has client2 'received DELETE for IKE_SA'
+
+# alice's client deletes its IKE SA (and so its ESP SAs): the daemon ends her
+# L2TP tunnel and PPP session with them.
+lab_check charon-client-terminates-ike swan client --terminate --ike l2tp --timeout 20
+lab_check appliance-status-after-client-ike-delete sessions_expect 30
+lab_check appliance-no-ike-or-esp-left lab_wait 30 ike_sas_zero
+lab_capture status-after-ike-delete status_json
+
+# bob dials again, then vanishes without a word (every process of his frozen,
+# as when a phone leaves the Wi-Fi): the daemon's own keepalives (L2TP HELLO,
+# LCP echo, DPD) find him gone and clear the chain.
+lab_check charon-client2-reinitiate charon_initiate client2
+l2tp_mark client2
+lab_check xl2tpd-client2-redial l2tp_dial client2
+l2tp_settle client2 120
+lab_check client2-redial-has-address ppp_if_has_address client2 client2
+lab_check appliance-status-bob-back sessions_expect 20 "bob $(ppp_address client2)"
+FROZEN="$(ip netns pids client2 | tr '\n' ' ')"
+lab_log "freezing client2's processes: $FROZEN"
+# shellcheck disable=SC2086
+kill -STOP $FROZEN 2> /dev/null || true
+VANISHED_AT=$SECONDS
+lab_check appliance-clears-vanished-client sessions_expect 240
+lab_log "vanished client cleared after $((SECONDS - VANISHED_AT)) s"
+lab_check appliance-no-ike-or-esp-after-vanish lab_wait 200 ike_sas_zero
+lab_capture vanish-reasons grep -E 'tunnel down|session down|PPP link down|echo|IKE SA deleted|DPD' "$DAEMON_LOG"
+# shellcheck disable=SC2086
+kill -CONT $FROZEN 2> /dev/null || true
 
 xfrm_all() {
     local ns
