@@ -20,7 +20,8 @@ internal sealed class VpnInterface : IDisposable
 {
     /// <summary>The kernel numbers it (vpn0, vpn1...), so two daemons in one namespace (tests) do not collide.</summary>
     public const string DefaultName = "vpn%d";
-    private const int Mtu = 1400;
+    /// <summary>Also the MTU of the kernel datapath's ppp units.</summary>
+    public const int Mtu = 1400;
     /// <summary>MTU minus 20 bytes of IPv4 and 20 of TCP header.</summary>
     private const int ClampedMss = Mtu - 40;
     private const string NftTable = "appliance_vpn";
@@ -92,6 +93,10 @@ internal sealed class VpnInterface : IDisposable
                 "    type filter hook forward priority mangle; policy accept;\n" +
                 $"    iifname \"{name}\" {rule}\n" +
                 $"    oifname \"{name}\" {rule}\n" +
+                // The kernel L2TP/PPP datapath's units (pppN, MTU 1400 too). A ppp WAN of the box's
+                // own would be clamped as well: harmless, its MTU is higher.
+                $"    iifname \"ppp*\" {rule}\n" +
+                $"    oifname \"ppp*\" {rule}\n" +
                 "}");
             return true;
         }
