@@ -9,11 +9,11 @@
 #   and not through the daemon's TUN device (whose counters did not), and status
 #   --json shows the session's datapath and the kernel's byte counters;
 # - bob behind the same NAT works too, on whichever path the daemon chose (logged);
+# - clear L2TP from the WAN is dropped (and counted) by the daemon's nft input rule;
 # - after every client hangs up: no kernel L2TP tunnel, no pppN, no /dev/ppp or
 #   extra file descriptors left in the daemon.
 # Logs: logs/throughput.txt (Mbit/s), logs/kernel-datapath.txt (counters, paths).
 
-KERNEL_LOG="$LAB_LOGS/kernel-datapath.txt"
 
 box_ifstat() { ip netns exec box cat "/sys/class/net/$1/statistics/$2" 2> /dev/null || echo 0; }
 box_ppp_of() { ip -n box -4 -o addr show | awk -v p="peer $1/32" '$0 ~ p {print $2; exit}'; }
@@ -21,6 +21,8 @@ vpn_if() { ip -n box -o link show | sed -n 's/^[0-9]*: \(vpn[0-9]*\):.*/\1/p' | 
 fd_count() { ls "/proc/$DAEMON_PID/fd" 2> /dev/null | wc -l; }
 
 # session_field USER FIELD: FIELD of USER's session in status --json ("" when none).
+# (written by the first hook: LAB_TMP exists only once lib.sh ran)
+write_session_field_py() {
 cat > "$LAB_TMP/session-field.py" << 'EOF'
 import json, sys
 user, field = sys.argv[1], sys.argv[2]
@@ -37,9 +39,12 @@ def walk(node):
         for v in node: walk(v)
 walk(doc)
 EOF
+}
 session_field() { status_json 2> /dev/null | "$PYTHON" "$LAB_TMP/session-field.py" "$1" "$2"; }
 
 hook_daemon_ready() {
+    KERNEL_LOG="$LAB_LOGS/kernel-datapath.txt"
+    write_session_field_py
     FD0="$(fd_count)"
     lab_log "daemon pid $DAEMON_PID: $FD0 file descriptors before any client"
     echo "daemon fds before any client: $FD0" >> "$KERNEL_LOG"
@@ -100,13 +105,23 @@ hook_after_iperf() {
 
 hook_two_clients() {
     local d
-    d="$(session_field bob datapath)"
+    d="$(session_field bob datapath || true)"
     lab_log "bob (same NAT as alice) runs on datapath: ${d:-unknown}"
     echo "bob (same NAT as alice): ${d:-unknown}" >> "$KERNEL_LOG"
     lab_capture daemon-tunnel-paths grep -E 'tunnel data' "$DAEMON_LOG"
 }
 
 hook_before_end() {
+    # The plain SCCRQs of wan-plain-l2tp-unanswered carried no carrier mark: the daemon's input
+    # rule (the kernel's L2TP takes data before UDP's XFRM policy check) dropped and counted them.
+    l2tp_guard_counted() {
+        local t n
+        t="$(ip netns exec box nft list table inet appliance_l2tp)" || { echo "no appliance_l2tp table"; return 1; }
+        echo "$t"
+        n="$(sed -n 's/.*counter packets \([0-9]*\).*/\1/p' <<< "$t" | head -n 1)"
+        [[ "${n:-0}" -ge 3 ]]
+    }
+    lab_check box-unmarked-l2tp-dropped-by-nft l2tp_guard_counted
     # Everyone hangs up: then nothing of the kernel datapath may be left.
     lab_check client-final-hang-up hang_up client client
     lab_check client2-final-hang-up hang_up client2 client2
