@@ -46,7 +46,7 @@ internal static class StatusCommand
         Console.WriteLine($"esp           {s.Vpn.EspPacketsReceived} packets in, {s.Vpn.EspPacketsDecrypted} decrypted, {s.Vpn.L2tpDatagramsThroughEsp} L2TP datagrams through an SA");
         Console.WriteLine($"l2tp/ppp      {s.Vpn.L2tpTunnels} tunnels, {s.Vpn.Sessions?.Count ?? 0} sessions, {s.Vpn.PppLogins} logins, {s.Vpn.PppLoginFailures} failed");
         foreach (var v in s.Vpn.Sessions ?? [])
-            Console.WriteLine($"session {v.Id,-5} {v.User ?? "-",-16} {v.InnerAddress ?? "-",-15} from {v.OuterAddress}:{v.OuterPort} {v.ClientKind}, {v.Phase}, " +
+            Console.WriteLine($"session {v.Id,-5} {v.User ?? "-",-16} {v.InnerAddress ?? "-",-15} from {v.OuterAddress}:{v.OuterPort} {v.ClientKind}, {v.Phase}, {v.Datapath}, " +
                 $"{v.BytesIn} bytes in, {v.BytesOut} out, {TimeSpan.FromSeconds(v.DurationSeconds)}");
         if (s.Vpn.LoginFailuresByUser is { Count: > 0 } byUser)
             Console.WriteLine($"failed logins {string.Join(", ", byUser.OrderByDescending(e => e.Value).Take(10).Select(e => $"{e.Key}: {e.Value}"))} (by user)");

@@ -38,19 +38,21 @@ internal sealed class IkeRunner : IAsyncDisposable, ISessionTransport
     private readonly RawEspSocket? _rawEsp;
     private readonly MarkedL2tpSocket? _l2tpSocket;
     private readonly VpnInterface? _vpn;
+    private readonly KernelL2tp? _kernelL2tp;
     private readonly SessionEngine _sessions;
     private readonly List<IkeAction> _pendingIke = [];
     private DateTimeOffset _lastIkeTick;
     private ServerCertificates? _certificates;
 
     private IkeRunner(IkeSockets sockets, IkeResponder responder, IEspDatapath esp, KernelEspExpiry? expiry, RawEspSocket? rawEsp,
-        MarkedL2tpSocket? l2tpSocket, VpnInterface? vpn, SessionEngineOptions sessionOptions, UserService users, Log log)
+        MarkedL2tpSocket? l2tpSocket, KernelL2tp? kernelL2tp, VpnInterface? vpn, SessionEngineOptions sessionOptions, UserService users, Log log)
     {
         _sockets = sockets;
         _rawEsp = rawEsp;
         _l2tpSocket = l2tpSocket;
+        _kernelL2tp = kernelL2tp;
         _vpn = vpn;
-        _sessions = new SessionEngine(sessionOptions, users, this, log);
+        _sessions = new SessionEngine(sessionOptions, users, this, log, kernelL2tp);
         if (esp is UserspaceEspDatapath userspace)
             userspace.L2tpReceived = (carrier, remote, local, l2tp) => _sessions.OnL2tp(carrier, remote, local, l2tp, DateTimeOffset.UtcNow);
         _responder = responder;
@@ -110,6 +112,16 @@ internal sealed class IkeRunner : IAsyncDisposable, ISessionTransport
                 throw new EspDatapathException($"cannot open UDP port 1701 for L2TP: {e.Message}", e);
             }
         }
+        // With the kernel ESP datapath, L2TP data and PPP's IP run in the kernel too (a tunnel
+        // socket and kernel tunnel per client, a ppp channel and unit per session); L2TP and PPP
+        // control stay here. Without it every session runs in this process, as on userspace ESP.
+        KernelL2tp? kernelL2tp = null;
+        if (l2tpSocket is not null)
+        {
+            kernelL2tp = KernelL2tp.TryOpen(l2tpSocket, ClientCarriers.MarkBase, 0xffff0000, log, out string? why);
+            if (kernelL2tp is null)
+                log.Warn("l2tp", "kernel L2TP/PPP datapath unavailable: sessions run in the process", ("reason", why));
+        }
         var sessionOptions = SessionOptions(config, users);
         VpnInterface? vpn = null;
         if (!VpnInterface.LanExists(config.LanInterface))
@@ -131,8 +143,9 @@ internal sealed class IkeRunner : IAsyncDisposable, ISessionTransport
         }
         log.Info("ike", "listening", ("ike_port", sockets.IkePort), ("nat_t_port", sockets.NatTraversalPort),
             ("security", config.VpnSecurity), ("esp", esp.Name), ("raw_esp", raw is not null), ("l2tp", l2tpSocket is null ? "through userspace ESP" : "udp/1701"),
+            ("ppp_data", kernelL2tp is null ? "process" : "kernel"),
             ("vpn_interface", vpn?.Name), ("pool", config.VpnPool));
-        return new IkeRunner(sockets, new IkeResponder(Options(config, platform, certificates?.Credentials)), esp, expiry, raw, l2tpSocket, vpn,
+        return new IkeRunner(sockets, new IkeResponder(Options(config, platform, certificates?.Credentials)), esp, expiry, raw, l2tpSocket, kernelL2tp, vpn,
             sessionOptions, users, log) { _certificates = certificates };
     }
 
@@ -184,6 +197,10 @@ internal sealed class IkeRunner : IAsyncDisposable, ISessionTransport
     }
 
     void ISessionTransport.AddressDown(IPAddress clientAddress) => _vpn?.Unroute(clientAddress);
+
+    void ISessionTransport.LimitMss(IPAddress clientAddress, int linkMtu) => _vpn?.LimitMss(clientAddress, linkMtu);
+
+    void ISessionTransport.UnlimitMss(IPAddress clientAddress) => _vpn?.UnlimitMss(clientAddress);
 
     void ISessionTransport.TearDownCarrier(uint carrier, string reason)
     {
@@ -287,9 +304,11 @@ internal sealed class IkeRunner : IAsyncDisposable, ISessionTransport
         var l2tpNext = l2tp?.WaitToReadAsync(_stop.Token).AsTask() ?? Task.Delay(Timeout.Infinite, _stop.Token);
         var ip = _vpn?.Packets;
         var ipNext = ip?.WaitToReadAsync(_stop.Token).AsTask() ?? Task.Delay(Timeout.Infinite, _stop.Token);
+        var ppp = _kernelL2tp?.Frames;
+        var pppNext = ppp?.WaitToReadAsync(_stop.Token).AsTask() ?? Task.Delay(Timeout.Infinite, _stop.Token);
         while (!_stop.IsCancellationRequested)
         {
-            try { await Task.WhenAny(tick, next, expired, rawNext, l2tpNext, ipNext); }
+            try { await Task.WhenAny(tick, next, expired, rawNext, l2tpNext, ipNext, pppNext); }
             catch (OperationCanceledException) { break; }
             if (tick.IsCompleted)
             {
@@ -329,6 +348,18 @@ internal sealed class IkeRunner : IAsyncDisposable, ISessionTransport
                 }
                 await ExecuteAsync(pending);
                 l2tpNext = l2tp.WaitToReadAsync(_stop.Token).AsTask();
+            }
+            if (pppNext.IsCompleted && ppp is not null)
+            {
+                if (pppNext.IsCanceled || !((Task<bool>)pppNext).Result) break;
+                List<IkeAction> pending;
+                lock (_gate)
+                {
+                    while (ppp.TryRead(out var f)) _sessions.OnKernelFrame(f.SessionId, f.Frame, DateTimeOffset.UtcNow);
+                    pending = TakePending();
+                }
+                await ExecuteAsync(pending);
+                pppNext = ppp.WaitToReadAsync(_stop.Token).AsTask();
             }
             if (ipNext.IsCompleted && ip is not null)
             {
@@ -470,6 +501,8 @@ internal sealed class IkeRunner : IAsyncDisposable, ISessionTransport
         try { await _loop; } catch (OperationCanceledException) { }
         await _sockets.DisposeAsync();
         if (_rawEsp is not null) await _rawEsp.DisposeAsync();
+        // Before the listener: its tunnel sockets write into the listener's queue.
+        lock (_gate) _kernelL2tp?.Dispose();
         _l2tpSocket?.Dispose();
         _vpn?.Dispose();
         _expiry?.Dispose();

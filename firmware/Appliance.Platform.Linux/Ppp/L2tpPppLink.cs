@@ -102,6 +102,21 @@ public sealed class L2tpPppLink : IDisposable
         return unit;
     }
 
+    /// <summary>Detaches the channel from the unit and closes the unit (pppN disappears with its
+    /// addresses and routes); the channel stays for LCP. For IPCP going down while LCP stays up;
+    /// a later <see cref="CreateUnit"/> makes a new one. Returns what failed; never throws.</summary>
+    public IReadOnlyList<SyscallException> DestroyUnit()
+    {
+        var failures = new List<SyscallException>();
+        if (_closed || Unit is null)
+            return failures;
+        if (Channel.ConnectedUnit >= 0)
+            Try(failures, Channel.Disconnect);
+        Unit.Dispose();
+        Unit = null;
+        return failures;
+    }
+
     /// <summary>Lets <paramref name="protocol"/>'s packets through the unit (NPMODE_PASS).</summary>
     public void OpenNetworkProtocol(ushort protocol = PppProtocol.IPv4)
     {

@@ -19,40 +19,95 @@ public readonly record struct MarkedDatagram(byte[] Data, IPEndPoint From, IPEnd
 /// </summary>
 public sealed unsafe partial class MarkedL2tpSocket : IDisposable
 {
-    private const int SOL_SOCKET = 1, SO_MARK = 36, SO_RCVMARK = 75, IPPROTO_IP = 0, IP_PKTINFO = 8;
+    private const int SOL_SOCKET = 1, SO_REUSEADDR = 2, SO_REUSEPORT = 15, SO_MARK = 36, SO_RCVMARK = 75, IPPROTO_IP = 0, IP_PKTINFO = 8;
     private const int MaxDatagram = 65535;
     private readonly Socket _socket;
     private readonly int _fd;
     private readonly Thread _reader;
-    private readonly Channel<MarkedDatagram> _received = Channel.CreateBounded<MarkedDatagram>(
-        new BoundedChannelOptions(4096) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Channel<MarkedDatagram> _received;
+    /// <summary>False for a tunnel socket: it writes into its listener's queue, which it must not complete.</summary>
+    private readonly bool _ownsQueue;
     private readonly object _sendGate = new();
     private volatile bool _stopping;
     private long _overflow;
 
-    private MarkedL2tpSocket(Socket socket)
+    private MarkedL2tpSocket(Socket socket, Channel<MarkedDatagram>? shared, string threadName)
     {
         _socket = socket;
         _fd = (int)socket.SafeHandle.DangerousGetHandle();
-        _reader = new Thread(ReadLoop) { IsBackground = true, Name = "l2tp-1701" };
+        _ownsQueue = shared is null;
+        _received = shared ?? Channel.CreateBounded<MarkedDatagram>(
+            new BoundedChannelOptions(4096) { SingleReader = true, SingleWriter = false, FullMode = BoundedChannelFullMode.DropWrite });
+        _reader = new Thread(ReadLoop) { IsBackground = true, Name = threadName };
         _reader.Start();
     }
 
     public ChannelReader<MarkedDatagram> Received => _received.Reader;
     public long Overflow => Interlocked.Read(ref _overflow);
     public int Port => ((IPEndPoint)_socket.LocalEndPoint!).Port;
+    /// <summary>The .NET socket (for a kernel L2TP tunnel: its file descriptor and peer).</summary>
+    public Socket Socket => _socket;
 
+    /// <summary>The listener. SO_REUSEADDR and SO_REUSEPORT let connected per-tunnel sockets
+    /// (<see cref="OpenTunnelSocket"/>) share port 1701 with it.</summary>
     public static MarkedL2tpSocket Open(IPAddress address, int port = 1701)
+    {
+        var socket = NewSocket();
+        try
+        {
+            socket.Bind(new IPEndPoint(address, port));
+            return new MarkedL2tpSocket(socket, null, $"l2tp-{port}");
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A socket for one kernel L2TP tunnel: bound to <paramref name="local"/>, marked with the
+    /// client's carrier <paramref name="mark"/> and connected to <paramref name="peer"/>. The mark
+    /// is set before connect: the route lookup of connect (and every packet the kernel's L2TP
+    /// sends on the socket) then finds the client's outbound XFRM policy, not the guard that
+    /// blocks unmarked UDP from 1701. The kernel UDP lookup prefers a connected socket, so the
+    /// peer's datagrams land here; the control messages (and data of sessions the kernel does
+    /// not know) that the kernel passes up go, with their marks, into this listener's queue.
+    /// </summary>
+    public MarkedL2tpSocket OpenTunnelSocket(IPEndPoint local, IPEndPoint peer, uint mark)
+    {
+        ArgumentNullException.ThrowIfNull(local);
+        ArgumentNullException.ThrowIfNull(peer);
+        var socket = NewSocket();
+        try
+        {
+            uint m = mark;
+            if (setsockopt((int)socket.SafeHandle.DangerousGetHandle(), SOL_SOCKET, SO_MARK, &m, sizeof(uint)) != 0)
+                throw new SocketException(Marshal.GetLastPInvokeError());
+            socket.Bind(local);
+            socket.Connect(peer);
+            return new MarkedL2tpSocket(socket, _received, $"l2tp-{peer}");
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private static Socket NewSocket()
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         try
         {
             socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.PacketInformation, true);
             int on = 1;
-            if (setsockopt((int)socket.SafeHandle.DangerousGetHandle(), SOL_SOCKET, SO_RCVMARK, &on, sizeof(int)) != 0)
+            int fd = (int)socket.SafeHandle.DangerousGetHandle();
+            if (setsockopt(fd, SOL_SOCKET, SO_RCVMARK, &on, sizeof(int)) != 0 ||
+                setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(int)) != 0 ||
+                setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(int)) != 0)
                 throw new SocketException(Marshal.GetLastPInvokeError());
-            socket.Bind(new IPEndPoint(address, port));
-            return new MarkedL2tpSocket(socket);
+            return socket;
         }
         catch
         {
@@ -130,7 +185,7 @@ public sealed unsafe partial class MarkedL2tpSocket : IDisposable
         _ = shutdown(_fd, 2);
         _reader.Join(TimeSpan.FromSeconds(2));
         _socket.Dispose();
-        _received.Writer.TryComplete();
+        if (_ownsQueue) _received.Writer.TryComplete();
     }
 
     [StructLayout(LayoutKind.Sequential)]

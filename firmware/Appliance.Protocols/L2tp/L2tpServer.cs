@@ -199,7 +199,11 @@ public sealed class L2tpServer
     /// <summary>Random, non-zero, not in use: ids that are hard to guess make blind injection harder.</summary>
     private ushort NewTunnelId() => NewId(id => _tunnels.ContainsKey(id));
 
-    internal ushort NewSessionId(L2tpTunnel tunnel) => NewId(tunnel.HasSession);
+    /// <summary>Unique across all tunnels, not only within one: on the kernel datapath, clients
+    /// behind one NAT share one 4-tuple and so one tunnel socket, and a 6.1 kernel looks a data
+    /// packet's session up by session id in the tunnel that owns the socket. A second client's
+    /// session id must never name the first client's kernel session.</summary>
+    internal ushort NewSessionId(L2tpTunnel tunnel) => NewId(id => tunnel.HasSession(id) || _tunnels.Values.Any(t => t.HasSession(id)));
 
     private ushort NewId(Func<ushort, bool> inUse)
     {

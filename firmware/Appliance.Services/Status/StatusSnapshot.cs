@@ -26,7 +26,7 @@ public sealed record VpnStatus(int IkeSas, int EstablishedIkeSas, int EspSaPairs
 
 /// <summary>One connected client: who, from where, with which inner address, how much traffic.</summary>
 public sealed record VpnSessionStatus(long Id, string? User, string OuterAddress, int OuterPort, string? InnerAddress,
-    string ClientKind, string Phase, long BytesIn, long BytesOut, long DurationSeconds);
+    string ClientKind, string Phase, long BytesIn, long BytesOut, long DurationSeconds, string Datapath = "process");
 
 /// <summary>One ESP algorithm and the kernel driver that would serve it.</summary>
 public sealed record CryptoDriverStatus(string Algorithm, string Driver, string Acceleration, string Note);

@@ -36,4 +36,38 @@ public class MarkedL2tpSocketTests
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(2));
         Assert.True(s.Received.Completion.IsCompleted);
     }
+
+    /// <summary>A tunnel socket shares the listener's port: its connected peer's datagrams land on
+    /// it (the kernel prefers the connected socket) and reach the listener's queue with their
+    /// marks; others reach the listener; what the tunnel socket sends carries the client's mark;
+    /// closing it leaves the listener's queue open.</summary>
+    [Fact]
+    public async Task A_tunnel_socket_takes_its_peer_and_feeds_the_listeners_queue()
+    {
+        using var listener = MarkedL2tpSocket.Open(IPAddress.Loopback, 0);
+        using var peer = MarkedL2tpSocket.Open(IPAddress.Loopback, 0);
+        using var other = MarkedL2tpSocket.Open(IPAddress.Loopback, 0);
+        var box = new IPEndPoint(IPAddress.Loopback, listener.Port);
+        var tunnel = listener.OpenTunnelSocket(box, new IPEndPoint(IPAddress.Loopback, peer.Port), 0x4c320009);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+
+        peer.Send([1], box, 0x4c320003);
+        other.Send([2], box, 0x4c320004);
+        var got = new[] { await listener.Received.ReadAsync(timeout.Token), await listener.Received.ReadAsync(timeout.Token) };
+        var fromPeer = Assert.Single(got, d => d.Data[0] == 1);
+        Assert.Equal(0x4c320003u, fromPeer.Mark);
+        Assert.Equal(peer.Port, fromPeer.From.Port);
+        Assert.Equal(listener.Port, fromPeer.Local.Port);
+        Assert.Equal(0x4c320004u, Assert.Single(got, d => d.Data[0] == 2).Mark);
+
+        tunnel.Socket.Send([3]);
+        var reply = await peer.Received.ReadAsync(timeout.Token);
+        Assert.Equal([3], reply.Data);
+        Assert.Equal(0x4c320009u, reply.Mark);
+
+        tunnel.Dispose();
+        Assert.False(listener.Received.Completion.IsCompleted);
+        peer.Send([4], box, 0);
+        Assert.Equal([4], (await listener.Received.ReadAsync(timeout.Token)).Data);
+    }
 }

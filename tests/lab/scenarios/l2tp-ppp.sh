@@ -28,6 +28,8 @@
 # Logs: logs/appliance-daemon.log, logs/charon-NAME.log, logs/xl2tpd-NAME.log,
 # logs/pppd-NAME.log, logs/iperf3-client.json, logs/throughput.txt, logs/status-*.json.
 set -euo pipefail
+# lab_hook NAME: runs the function NAME when a wrapper scenario (l2tp-ppp-kernel.sh) defined it.
+lab_hook() { if declare -F "$1" > /dev/null; then "$1"; fi; }
 # shellcheck source=tests/lab/lib.sh
 . "$LAB_DIR/lib.sh"
 ESP_DATAPATH="${1:-userspace}"
@@ -419,7 +421,9 @@ lab_check appliance-users-added add_users
 lab_capture appliance-config-show appliance config show
 
 lab_bg appliance-daemon box "$APPLIANCE_BIN" run --data "$DATA"
+DAEMON_PID="$LAB_BG_PID"
 lab_require appliance-daemon-ready daemon_ready
+lab_hook hook_daemon_ready
 lab_check "appliance-datapath-$ESP_DATAPATH" daemon_wait 1 "msg=\"datapath chosen\" datapath=$ESP_DATAPATH"
 ike_ports_open() { ip netns exec box ss -Hlun | grep -q ':500 ' && ip netns exec box ss -Hlun | grep -q ':4500 '; }
 lab_check appliance-ike-ports-open lab_wait 20 ike_ports_open
@@ -538,7 +542,9 @@ iperf_client() {
     cat "$LAB_LOGS/throughput.txt"
     return "$rc"
 }
+lab_hook hook_before_iperf
 lab_check client-iperf3-50MiB-to-lanhost iperf_client
+lab_hook hook_after_iperf
 lab_log "$(tail -n 1 "$LAB_LOGS/throughput.txt" 2> /dev/null || echo 'no throughput measured')"
 # The LAN host's SYN-ACKs (MSS 1460) went out through the VPN interface clamped
 # to what its MTU of 1400 carries: the daemon's nftables rule counted them.
@@ -546,7 +552,7 @@ mss_clamped() {
     local t n
     t="$(ip netns exec box nft list table inet appliance_vpn)" || { echo "no appliance_vpn table"; return 1; }
     echo "$t"
-    n="$(grep 'oifname' <<< "$t" | sed -n 's/.*counter packets \([0-9]*\).*/\1/p' | head -n 1)"
+    n="$(grep 'oifname' <<< "$t" | sed -n 's/.*counter packets \([0-9]*\).*/\1/p' | awk '{s += $1} END {print s + 0}')"
     echo "SYNs clamped towards clients: ${n:-none}"
     [[ "${n:-0}" -gt 0 ]]
 }
@@ -632,6 +638,7 @@ time.sleep(12); c.close()' &
 lab_check lanhost-mss-to-client2-fits-mru-1270 lanhost_sees_mss
 lab_check appliance-status-two-sessions sessions_expect 15 "alice ${C1_ADDR:-no-address}" "bob ${C2_ADDR:-no-address}"
 save_status two-clients
+lab_hook hook_two_clients
 
 # ============================================================================
 # 6. client3: right PSK, wrong password
@@ -792,6 +799,7 @@ xfrm_all() {
         ip -n "$ns" xfrm policy
     done
 }
+lab_hook hook_before_end
 lab_capture xfrm-all-at-end xfrm_all
 lab_capture status-end status_json
 for c in client client2 client3; do

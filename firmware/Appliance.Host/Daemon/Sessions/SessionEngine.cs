@@ -28,14 +28,20 @@ internal sealed class SessionEngine : IPppAuthority
     private readonly Log _log;
     private readonly Dictionary<(ushort Tunnel, ushort Session), VpnSession> _sessions = [];
     private readonly Dictionary<uint, VpnSession> _byAddress = [];
+    private readonly Dictionary<long, VpnSession> _byId = [];
+    private bool _kernelRefusalLogged;
     private readonly Dictionary<ushort, L2tpTunnelInfo> _tunnelInfo = [];
+    /// <summary>Tunnels whose data runs in the kernel (null: no kernel L2TP datapath).</summary>
+    private readonly IKernelL2tp? _kernel;
+    private readonly HashSet<ushort> _kernelTunnels = [];
     private readonly Dictionary<string, long> _drops = new(StringComparer.Ordinal);
     private readonly LoginFailures _failedLogins = new();
     private long _nextId = 1;
     private long _logins;
 
-    public SessionEngine(SessionEngineOptions options, UserService users, ISessionTransport transport, Log log)
+    public SessionEngine(SessionEngineOptions options, UserService users, ISessionTransport transport, Log log, IKernelL2tp? kernel = null)
     {
+        _kernel = kernel;
         _l2tp = new L2tpServer(new L2tpServerOptions { HostName = options.HostName, VendorName = "appliance" }, SystemRandomSource.Instance);
         _users = users;
         _transport = transport;
@@ -92,9 +98,39 @@ internal sealed class SessionEngine : IPppAuthority
         if (packet.Length < 20 || packet[0] >> 4 != 4) { Drop("non-IPv4 packet from the interface"); return; }
         uint destination = (uint)(packet[16] << 24 | packet[17] << 16 | packet[18] << 8 | packet[19]);
         if (!_byAddress.TryGetValue(destination, out var session)) { Drop("no session for the destination"); return; }
-        byte[] frame = PppFraming.EncodeIp(packet);
+        SendFrame(session, PppFraming.EncodeIp(packet));
+    }
+
+    /// <summary>A PPP frame to the client: through the session's ppp channel when the kernel
+    /// carries the session (the kernel counts it), else as L2TP data from this process.</summary>
+    private void SendFrame(VpnSession session, byte[] frame)
+    {
+        if (session.Datapath != SessionDatapath.Process && _kernel is not null)
+        {
+            if (!_kernel.SendFrame(session.Id, frame)) Drop("ppp channel busy");
+            return;
+        }
         session.BytesOut += frame.Length;
         _transport.SendL2tp(session.Peer, L2tpDataCodec.EncodeData(session.PeerTunnelId, session.PeerSessionId, frame));
+    }
+
+    /// <summary>A frame from a kernel session's ppp channel: PPP control for the session's PPP
+    /// link, or, when the session has no unit (its setup failed), an IP packet for the VPN interface.</summary>
+    public void OnKernelFrame(long sessionId, ReadOnlySpan<byte> frame, DateTimeOffset now)
+    {
+        if (!_byId.TryGetValue(sessionId, out var session) || session.Datapath == SessionDatapath.Process)
+        {
+            Drop("ppp channel frame for an unknown session");
+            return;
+        }
+        if (PppFraming.TryGetIpPacket(frame, out var ip))
+        {
+            if (session.Address is null) { Drop("IP before IPCP"); return; }
+            if (!ValidSource(frame[ip], session.Address)) { Drop("IP from a spoofed source"); return; }
+            if (!_transport.WriteIp(frame[ip])) Drop("VPN interface busy");
+            return;
+        }
+        Run(session, session.Ppp.Receive(frame, now), now);
     }
 
     public void Tick(DateTimeOffset now)
@@ -128,10 +164,25 @@ internal sealed class SessionEngine : IPppAuthority
     public int TunnelCount => _l2tp.TunnelCount;
 
     public IReadOnlyList<VpnSessionStatus> Statuses(DateTimeOffset now) =>
-        _sessions.Values.OrderBy(s => s.Id).Select(s => new VpnSessionStatus(
-            s.Id, s.User, s.Peer.Remote.Address.ToString(), s.Peer.Remote.Port, s.Address?.ToString(),
-            ClientKind.Guess(s.HostName, s.Vendor, s.Ppp.PeerIdentification),
-            s.Ppp.Phase.ToString().ToLowerInvariant(), s.BytesIn, s.BytesOut, (long)(now - s.Created).TotalSeconds)).ToList();
+        _sessions.Values.OrderBy(s => s.Id).Select(s =>
+        {
+            var (bytesIn, bytesOut) = Bytes(s);
+            return new VpnSessionStatus(
+                s.Id, s.User, s.Peer.Remote.Address.ToString(), s.Peer.Remote.Port, s.Address?.ToString(),
+                ClientKind.Guess(s.HostName, s.Vendor, s.Ppp.PeerIdentification),
+                s.Ppp.Phase.ToString().ToLowerInvariant(), bytesIn, bytesOut, (long)(now - s.Created).TotalSeconds, DatapathLabel(s));
+        }).ToList();
+
+    /// <summary>What this process counted, plus the kernel session's counters once the kernel carries it.</summary>
+    private (long In, long Out) Bytes(VpnSession s) =>
+        s.Datapath != SessionDatapath.Process && _kernel?.Counters(s.Id) is { } k ? (s.BytesIn + k.In, s.BytesOut + k.Out) : (s.BytesIn, s.BytesOut);
+
+    private static string DatapathLabel(VpnSession s) => s.Datapath switch
+    {
+        SessionDatapath.KernelUnit => "kernel " + s.InterfaceName,
+        SessionDatapath.KernelChannel => "kernel l2tp, ip in process",
+        _ => "process",
+    };
 
     // --- L2TP actions -----------------------------------------------------------------------
 
@@ -151,6 +202,7 @@ internal sealed class SessionEngine : IPppAuthority
                     _tunnelInfo[up.TunnelId] = up.Info;
                     _log.Info("l2tp", "tunnel up", ("tunnel", up.TunnelId), ("peer", up.Peer.Remote), ("host", up.Info.HostName),
                         ("vendor", up.Info.VendorName));
+                    OpenKernelTunnel(up);
                     break;
                 case L2tpSessionUp up:
                     StartSession(up, now);
@@ -161,6 +213,7 @@ internal sealed class SessionEngine : IPppAuthority
                     break;
                 case L2tpTunnelDown down:
                     _tunnelInfo.Remove(down.TunnelId);
+                    CloseKernelTunnel(down.TunnelId);
                     _log.Info("l2tp", "tunnel down", ("tunnel", down.TunnelId), ("reason", down.Reason));
                     break;
                 case L2tpPppFrame frame:
@@ -177,8 +230,41 @@ internal sealed class SessionEngine : IPppAuthority
         var session = new VpnSession(_nextId++, up.TunnelId, up.SessionId, up.PeerTunnelId, up.PeerSessionId, up.Peer,
             new PppSession(_pppOptions, this, SystemRandomSource.Instance), now, info?.HostName, info?.VendorName);
         _sessions[(up.TunnelId, up.SessionId)] = session;
-        _log.Info("session", "L2TP session up; PPP starting", ("id", session.Id), ("peer", up.Peer.Remote), ("host", info?.HostName));
+        _byId[session.Id] = session;
+        // Into the kernel before PPP sends its first frame: from here on the session's frames
+        // come from its ppp channel.
+        if (_kernel is not null && _kernelTunnels.Contains(up.TunnelId))
+        {
+            if (_kernel.TryOpenSession(session.Id, up.TunnelId, up.SessionId, up.PeerTunnelId, up.PeerSessionId, out string? why))
+                session.Datapath = SessionDatapath.KernelChannel;
+            else
+                _log.Warn("session", "kernel L2TP session refused; this session runs in the process", ("id", session.Id), ("error", why));
+        }
+        _log.Info("session", "L2TP session up; PPP starting", ("id", session.Id), ("peer", up.Peer.Remote), ("host", info?.HostName),
+            ("datapath", session.Datapath == SessionDatapath.Process ? "process" : "kernel"));
         Run(session, session.Ppp.Start(now), now);
+    }
+
+    private void OpenKernelTunnel(L2tpTunnelUp up)
+    {
+        if (_kernel is null) return;
+        if (_kernel.TryOpenTunnel(up.TunnelId, up.PeerTunnelId, up.Peer, out string? why))
+        {
+            _kernelTunnels.Add(up.TunnelId);
+            _log.Info("l2tp", "tunnel data in the kernel", ("tunnel", up.TunnelId), ("peer", up.Peer.Remote));
+        }
+        else if (!_kernelRefusalLogged || why?.Contains("same NAT", StringComparison.Ordinal) == true)
+        {
+            // A refusal of the kernel itself (a module missing) is logged once; a 4-tuple taken
+            // by another client behind the same NAT every time, since it is per client.
+            if (why?.Contains("same NAT", StringComparison.Ordinal) != true) _kernelRefusalLogged = true;
+            _log.Info("l2tp", "tunnel data stays in the process", ("tunnel", up.TunnelId), ("peer", up.Peer.Remote), ("reason", why));
+        }
+    }
+
+    private void CloseKernelTunnel(ushort tunnelId)
+    {
+        if (_kernelTunnels.Remove(tunnelId)) _kernel?.CloseTunnel(tunnelId);
     }
 
     // --- PPP actions ------------------------------------------------------------------------
@@ -190,8 +276,7 @@ internal sealed class SessionEngine : IPppAuthority
             switch (action)
             {
                 case PppSendFrame send:
-                    session.BytesOut += send.Frame.Length;
-                    _transport.SendL2tp(session.Peer, L2tpDataCodec.EncodeData(session.PeerTunnelId, session.PeerSessionId, send.Frame));
+                    SendFrame(session, send.Frame);
                     break;
                 case PppIpPacket ip:
                     if (!_transport.WriteIp(ip.Packet.Span)) Drop("VPN interface busy");
@@ -213,9 +298,9 @@ internal sealed class SessionEngine : IPppAuthority
                 case PppNetworkUp up:
                     session.Address = up.PeerAddress;
                     _byAddress[Ipv4.FromIPAddress(up.PeerAddress)] = session;
-                    _transport.AddressUp(up.PeerAddress, up.Mru);
+                    NetworkUp(session, up);
                     _log.Info("session", "connected", ("id", session.Id), ("user", session.User), ("address", up.PeerAddress),
-                        ("peer", session.Peer.Remote), ("mru", up.Mru));
+                        ("peer", session.Peer.Remote), ("mru", up.Mru), ("datapath", DatapathLabel(session)));
                     break;
                 case PppNetworkDown down:
                     ForgetAddress(session, down.PeerAddress);
@@ -230,13 +315,42 @@ internal sealed class SessionEngine : IPppAuthority
         }
     }
 
+    /// <summary>A kernel session gets its unit pppN (address, peer route, MTU); when that fails, or
+    /// the session is not in the kernel, the VPN interface carries its IP with a host route.</summary>
+    private void NetworkUp(VpnSession session, PppNetworkUp up)
+    {
+        if (session.Datapath != SessionDatapath.Process && _kernel is not null)
+        {
+            // The MTU of the VPN interface: the MSS clamp and the client's pppd assume it.
+            int mtu = Math.Min(up.Mru, VpnInterface.Mtu);
+            if (_kernel.TryNetworkUp(session.Id, up.LocalAddress, up.PeerAddress, mtu, out string? name, out string? why))
+            {
+                session.Datapath = SessionDatapath.KernelUnit;
+                session.InterfaceName = name;
+                _transport.LimitMss(up.PeerAddress, mtu);
+                return;
+            }
+            session.Datapath = SessionDatapath.KernelChannel;
+            _log.Warn("session", "ppp unit setup failed; this session's IP runs through the process", ("id", session.Id), ("error", why));
+        }
+        _transport.AddressUp(up.PeerAddress, up.Mru);
+    }
+
     private void ForgetAddress(VpnSession session, IPAddress address)
     {
         uint key = Ipv4.FromIPAddress(address);
         if (_byAddress.TryGetValue(key, out var holder) && holder == session)
         {
             _byAddress.Remove(key);
-            _transport.AddressDown(address);
+            if (session.Datapath == SessionDatapath.KernelUnit && _kernel is not null)
+            {
+                // The unit goes with its address and peer route; LCP carries on over the channel.
+                _kernel.NetworkDown(session.Id);
+                _transport.UnlimitMss(address);
+                session.Datapath = SessionDatapath.KernelChannel;
+                session.InterfaceName = null;
+            }
+            else _transport.AddressDown(address);
         }
         if (session.Address is not null && session.Address.Equals(address)) session.Address = null;
     }
@@ -244,15 +358,20 @@ internal sealed class SessionEngine : IPppAuthority
     private void EndSession(VpnSession session, string reason, DateTimeOffset now)
     {
         if (!_sessions.Remove((session.TunnelId, session.SessionId))) return;
+        _byId.Remove(session.Id);
+        var (bytesIn, bytesOut) = Bytes(session);
         if (session.Address is { } address) ForgetAddress(session, address);
+        // Unit, channel, PPPoL2TP socket, kernel session: before the CDN, so no data follows it.
+        if (session.Datapath != SessionDatapath.Process) _kernel?.CloseSession(session.Id);
         _log.Info("session", "ended", ("id", session.Id), ("user", session.User), ("reason", reason),
-            ("bytes_in", session.BytesIn), ("bytes_out", session.BytesOut), ("duration_s", (long)(now - session.Created).TotalSeconds));
+            ("bytes_in", bytesIn), ("bytes_out", bytesOut), ("duration_s", (long)(now - session.Created).TotalSeconds));
         // The L2TP session goes (CDN); a tunnel without sessions goes too (StopCCN), and with it
         // the client's IPsec SAs: the whole chain is torn down together.
         Handle(_l2tp.CloseSession(session.TunnelId, session.SessionId, reason, now), now);
         if (!_sessions.Values.Any(s => s.TunnelId == session.TunnelId))
         {
             Handle(_l2tp.CloseTunnel(session.TunnelId, reason, now), now);
+            CloseKernelTunnel(session.TunnelId);
             _transport.TearDownCarrier((uint)session.Peer.Carrier, reason);
         }
     }
@@ -314,6 +433,20 @@ internal sealed class SessionEngine : IPppAuthority
         public IPAddress? Address { get; set; }
         public long BytesIn { get; set; }
         public long BytesOut { get; set; }
+        public SessionDatapath Datapath { get; set; }
+        /// <summary>pppN while the kernel carries the session's IP.</summary>
+        public string? InterfaceName { get; set; }
+    }
+
+    /// <summary>Where a session's PPP data runs.</summary>
+    private enum SessionDatapath
+    {
+        /// <summary>L2TP data and PPP in this process, IP through the VPN interface.</summary>
+        Process,
+        /// <summary>A kernel L2TP session and ppp channel; IP (if any) through this process.</summary>
+        KernelChannel,
+        /// <summary>Also a unit pppN: IP never enters this process.</summary>
+        KernelUnit,
     }
 }
 
@@ -325,6 +458,10 @@ internal interface ISessionTransport
     bool WriteIp(ReadOnlySpan<byte> packet);
     /// <summary>The client's address is up on a link that carries <paramref name="mtu"/> bytes.</summary>
     void AddressUp(IPAddress clientAddress, int mtu);
+    /// <summary>A client on a link of its own (pppN) that receives only <paramref name="linkMtu"/>
+    /// bytes: its SYNs announce no more. <see cref="AddressDown"/> does the same for routed clients.</summary>
+    void LimitMss(IPAddress clientAddress, int linkMtu);
+    void UnlimitMss(IPAddress clientAddress);
     void AddressDown(IPAddress clientAddress);
     void TearDownCarrier(uint carrier, string reason);
 }

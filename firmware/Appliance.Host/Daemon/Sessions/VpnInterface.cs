@@ -20,7 +20,8 @@ internal sealed class VpnInterface : IDisposable
 {
     /// <summary>The kernel numbers it (vpn0, vpn1...), so two daemons in one namespace (tests) do not collide.</summary>
     public const string DefaultName = "vpn%d";
-    private const int Mtu = 1400;
+    /// <summary>Also the MTU of the kernel datapath's ppp units.</summary>
+    public const int Mtu = 1400;
     /// <summary>MTU minus 20 bytes of IPv4 and 20 of TCP header.</summary>
     private const int ClampedMss = Mtu - 40;
     private const string NftTable = "appliance_vpn";
@@ -92,15 +93,20 @@ internal sealed class VpnInterface : IDisposable
         // never raises an MSS through this statement, and a client without an entry falls
         // through to the common rule.
         const string syn = "tcp flags syn / syn,rst";
+        static string Rules(string device) =>
+            $"    iifname \"{device}\" {syn} tcp option maxseg size set ip saddr map @{ClientMssMap} counter\n" +
+            $"    iifname \"{device}\" {syn} tcp option maxseg size > {ClampedMss} counter tcp option maxseg size set {ClampedMss}\n" +
+            $"    oifname \"{device}\" {syn} tcp option maxseg size > {ClampedMss} counter tcp option maxseg size set {ClampedMss}\n";
         try
         {
             NftRuleset.Replace("inet", NftTable,
                 $"map {ClientMssMap} {{ typeof ip saddr : tcp option maxseg size; }}\n" +
                 "chain forward {\n" +
                 "    type filter hook forward priority mangle; policy accept;\n" +
-                $"    iifname \"{name}\" {syn} tcp option maxseg size set ip saddr map @{ClientMssMap} counter\n" +
-                $"    iifname \"{name}\" {syn} tcp option maxseg size > {ClampedMss} counter tcp option maxseg size set {ClampedMss}\n" +
-                $"    oifname \"{name}\" {syn} tcp option maxseg size > {ClampedMss} counter tcp option maxseg size set {ClampedMss}\n" +
+                Rules(name) +
+                // The kernel L2TP/PPP datapath's units (pppN, MTU at most 1400 too). A ppp WAN of
+                // the box's own would be clamped as well: harmless, its MTU is higher.
+                Rules("ppp*") +
                 "}");
             return true;
         }
@@ -118,9 +124,23 @@ internal sealed class VpnInterface : IDisposable
     /// receive; a smaller MTU also gets the client its own MSS clamp.</summary>
     public void RouteTo(IPAddress client, int linkMtu)
     {
+        _rtnl.AddHostRoute(client, _index, (uint)Math.Clamp(linkMtu, 576, Mtu));
+        LimitMss(client, linkMtu);
+    }
+
+    public void Unroute(IPAddress client)
+    {
+        try { _rtnl.DeleteHostRoute(client, _index); }
+        catch (SyscallException) { /* gone with the interface, or never added */ }
+        UnlimitMss(client);
+    }
+
+    /// <summary>SYNs from a client whose link carries less than <see cref="Mtu"/> announce an MSS
+    /// that fits its link (on this interface or on its own pppN).</summary>
+    public void LimitMss(IPAddress client, int linkMtu)
+    {
         int mtu = Math.Clamp(linkMtu, 576, Mtu);
-        _rtnl.AddHostRoute(client, _index, (uint)mtu);
-        if (mtu >= Mtu || !MssClamped) return;
+        if (mtu >= Mtu || !MssClamped || _ownMss.Contains(client)) return;
         try
         {
             NftRuleset.AddMapElement("inet", NftTable, ClientMssMap, client.ToString(), (mtu - 40).ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -129,10 +149,8 @@ internal sealed class VpnInterface : IDisposable
         catch (IOException) { /* the common clamp still applies; the route MTU does the rest */ }
     }
 
-    public void Unroute(IPAddress client)
+    public void UnlimitMss(IPAddress client)
     {
-        try { _rtnl.DeleteHostRoute(client, _index); }
-        catch (SyscallException) { /* gone with the interface, or never added */ }
         if (!_ownMss.Remove(client)) return;
         try { NftRuleset.DeleteMapElement("inet", NftTable, ClientMssMap, client.ToString()); }
         catch (IOException) { /* the table goes with the daemon; a stale entry only lowers an MSS */ }

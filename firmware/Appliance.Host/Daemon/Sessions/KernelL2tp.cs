@@ -1,0 +1,276 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Appliance.Platform.Linux;
+using Appliance.Platform.Linux.L2tp;
+using Appliance.Platform.Linux.Nft;
+using Appliance.Platform.Linux.Ppp;
+using Appliance.Platform.Linux.Rtnetlink;
+using Appliance.Platform.Linux.Udp;
+using Appliance.Protocols.L2tp;
+using Appliance.Services.Logging;
+
+namespace Appliance.Host.Daemon.Sessions;
+
+/// <summary>
+/// The kernel L2TP/PPP datapath (see <see cref="IKernelL2tp"/>) on the kernel ESP datapath:
+/// the data of a client's tunnel never enters this process, only L2TP control messages (the
+/// kernel passes them up the tunnel's socket into the 1701 listener's queue, mark included) and
+/// PPP control frames (read from each session's /dev/ppp channel by a thread of its own, since
+/// the read blocks, into <see cref="Frames"/>). Called from the runner's task only.
+/// </summary>
+internal sealed class KernelL2tp : IKernelL2tp, IDisposable
+{
+    /// <summary>Our own table: the input guard below.</summary>
+    private const string NftTable = "appliance_l2tp";
+    /// <summary>Large enough for any frame a unit-less channel hands up (MRU 1500 and headers).</summary>
+    private const int ChannelBuffer = 2048;
+    private readonly MarkedL2tpSocket _listener;
+    private readonly L2tpNetlink _netlink;
+    private readonly RtnetlinkSocket _rtnl;
+    private readonly Log _log;
+    private readonly KernelTunnelClaims _claims = new();
+    private readonly Dictionary<ushort, Tunnel> _tunnels = [];
+    private readonly Dictionary<long, Session> _sessions = [];
+    private readonly Channel<KernelPppFrame> _frames = Channel.CreateBounded<KernelPppFrame>(
+        new BoundedChannelOptions(1024) { SingleReader = true, SingleWriter = false, FullMode = BoundedChannelFullMode.DropWrite });
+
+    private KernelL2tp(MarkedL2tpSocket listener, L2tpNetlink netlink, RtnetlinkSocket rtnl, Log log)
+    {
+        _listener = listener;
+        _netlink = netlink;
+        _rtnl = rtnl;
+        _log = log;
+    }
+
+    public ChannelReader<KernelPppFrame> Frames => _frames.Reader;
+
+    /// <summary>
+    /// Opens the kernel's L2TP netlink family and rtnetlink, and installs the input guard; null,
+    /// with the reason, when any of it fails (every session then runs in this process).
+    /// Why the guard: the kernel's L2TP takes a tunnel's data packets in UDP's encapsulation hook,
+    /// before UDP's per-socket XFRM policy check, so the inbound guard policy of the ESP datapath
+    /// does not cover them: anyone who can put a datagram with the client's NAT address on the
+    /// wire could inject PPP frames into its session. Everything that came through one of our SAs
+    /// carries a carrier mark (the SA's set-mark); the rule drops UDP to 1701 without one.
+    /// Without the rule the kernel path is not safe, so it is not used.
+    /// </summary>
+    public static KernelL2tp? TryOpen(MarkedL2tpSocket listener, uint markBase, uint markMask, Log log, out string? reason)
+    {
+        L2tpNetlink? netlink = null;
+        RtnetlinkSocket? rtnl = null;
+        try
+        {
+            netlink = L2tpNetlink.Open();
+            rtnl = RtnetlinkSocket.Open();
+            NftRuleset.Replace("inet", NftTable,
+                "chain input {\n" +
+                "    type filter hook input priority filter; policy accept;\n" +
+                $"    udp dport {L2tpUdpSockets.Port} meta mark and 0x{markMask:x8} != 0x{markBase:x8} counter drop\n" +
+                "}");
+            reason = null;
+            return new KernelL2tp(listener, netlink, rtnl, log);
+        }
+        catch (Exception e) when (e is IOException or SocketException or UnauthorizedAccessException)
+        {
+            rtnl?.Dispose();
+            netlink?.Dispose();
+            reason = e.Message;
+            return null;
+        }
+    }
+
+    public bool TryOpenTunnel(ushort tunnelId, ushort peerTunnelId, L2tpPeer peer, out string? reason)
+    {
+        var local = new IPEndPoint(peer.Local.Address, L2tpUdpSockets.Port);
+        if (!_claims.TryClaim(tunnelId, local, peer.Remote, out ushort holder))
+        {
+            reason = $"tunnel {holder} (another client behind the same NAT) holds {local} <-> {peer.Remote} in the kernel";
+            return false;
+        }
+        MarkedL2tpSocket? socket = null;
+        try
+        {
+            socket = _listener.OpenTunnelSocket(local, peer.Remote, (uint)peer.Carrier);
+            _netlink.CreateTunnel(tunnelId, peerTunnelId, socket.Socket);
+            _tunnels[tunnelId] = new Tunnel(tunnelId, peerTunnelId, socket);
+            reason = null;
+            return true;
+        }
+        catch (Exception e) when (e is IOException or SocketException or ArgumentException)
+        {
+            socket?.Dispose();
+            _claims.Release(tunnelId);
+            reason = e.Message;
+            return false;
+        }
+    }
+
+    public bool TryOpenSession(long id, ushort tunnelId, ushort sessionId, ushort peerTunnelId, ushort peerSessionId, out string? reason)
+    {
+        if (!_tunnels.TryGetValue(tunnelId, out var tunnel)) { reason = "the tunnel is not in the kernel"; return false; }
+        try
+        {
+            var link = L2tpPppLink.Open(_netlink, tunnel.Socket.Socket, tunnelId, peerTunnelId, sessionId, peerSessionId);
+            var session = new Session(id, tunnelId, link, _frames.Writer);
+            _sessions[id] = session;
+            tunnel.Sessions.Add(id);
+            reason = null;
+            return true;
+        }
+        catch (Exception e) when (e is IOException or ArgumentException)
+        {
+            reason = e.Message;
+            return false;
+        }
+    }
+
+    public bool SendFrame(long id, ReadOnlySpan<byte> frame)
+    {
+        if (!_sessions.TryGetValue(id, out var s)) return false;
+        // The channel takes the protocol field first: L2TP's channel puts FF 03 in front itself.
+        if (frame.Length >= 2 && frame[0] == 0xFF && frame[1] == 0x03) frame = frame[2..];
+        try { return frame.Length >= 2 && s.Link.Channel.TryWrite(frame); }
+        catch (SyscallException e)
+        {
+            _log.Warn("l2tp", "write to the ppp channel failed", ("session", id), ("error", e.Message));
+            return false;
+        }
+    }
+
+    public bool TryNetworkUp(long id, IPAddress local, IPAddress peer, int mtu, out string? interfaceName, out string? reason)
+    {
+        interfaceName = null;
+        if (!_sessions.TryGetValue(id, out var s)) { reason = "no kernel session"; return false; }
+        try
+        {
+            s.Link.DestroyUnit(); // IPCP again on the same link: a fresh unit
+            // The unit's MRU bounds what it accepts, not what it sends: generous, as pppd's default.
+            var unit = s.Link.CreateUnit(1500);
+            int index = _rtnl.GetIndex(unit.InterfaceName);
+            _rtnl.SetMtu(index, (uint)mtu);
+            _rtnl.AddPointToPointAddress(index, local, peer);
+            _rtnl.SetUp(index);
+            s.Link.OpenNetworkProtocol(PppProtocol.IPv4);
+            interfaceName = unit.InterfaceName;
+            reason = null;
+            return true;
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or InvalidOperationException)
+        {
+            foreach (var f in s.Link.DestroyUnit())
+                _log.Warn("l2tp", "ppp unit teardown step failed", ("session", id), ("error", f.Message));
+            reason = e.Message;
+            return false;
+        }
+    }
+
+    public void NetworkDown(long id)
+    {
+        if (!_sessions.TryGetValue(id, out var s)) return;
+        foreach (var f in s.Link.DestroyUnit())
+            _log.Warn("l2tp", "ppp unit teardown step failed", ("session", id), ("error", f.Message));
+    }
+
+    public (long In, long Out)? Counters(long id)
+    {
+        if (!_sessions.TryGetValue(id, out var s)) return null;
+        try
+        {
+            var stats = s.Link.GetStats();
+            return ((long)stats.RxBytes, (long)stats.TxBytes);
+        }
+        catch (IOException) { return null; }
+    }
+
+    public void CloseSession(long id)
+    {
+        if (!_sessions.Remove(id, out var s)) return;
+        if (_tunnels.TryGetValue(s.TunnelId, out var tunnel)) tunnel.Sessions.Remove(id);
+        s.Close(_log);
+    }
+
+    public void CloseTunnel(ushort tunnelId)
+    {
+        if (!_tunnels.Remove(tunnelId, out var tunnel)) return;
+        foreach (long id in tunnel.Sessions.ToList()) CloseSession(id);
+        try { _netlink.DeleteTunnel(tunnelId); }
+        catch (Platform.Linux.Netlink.NetlinkException e) when (e.Errno == Platform.Linux.Netlink.Errno.ENODEV) { }
+        catch (IOException e) { _log.Warn("l2tp", "kernel tunnel delete failed; closing its socket deletes it", ("tunnel", tunnelId), ("error", e.Message)); }
+        // Closing the socket would delete the tunnel too; the explicit delete is there so a
+        // refusal shows in the log.
+        tunnel.Socket.Dispose();
+        _claims.Release(tunnelId);
+    }
+
+    public void Dispose()
+    {
+        foreach (ushort t in _tunnels.Keys.ToList()) CloseTunnel(t);
+        foreach (long id in _sessions.Keys.ToList()) CloseSession(id);
+        try { NftRuleset.Delete("inet", NftTable); }
+        catch (IOException) { /* the next start replaces it */ }
+        _frames.Writer.TryComplete();
+        _rtnl.Dispose();
+        _netlink.Dispose();
+    }
+
+    private sealed class Tunnel(ushort id, ushort peerId, MarkedL2tpSocket socket)
+    {
+        public ushort Id { get; } = id;
+        public ushort PeerId { get; } = peerId;
+        public MarkedL2tpSocket Socket { get; } = socket;
+        public HashSet<long> Sessions { get; } = [];
+    }
+
+    /// <summary>One kernel session and the thread that reads its channel.</summary>
+    private sealed class Session
+    {
+        /// <summary>How long the reader waits per poll: also how long a teardown may wait for it.</summary>
+        private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+        private readonly Thread _reader;
+        private readonly ChannelWriter<KernelPppFrame> _sink;
+        private volatile bool _stopping;
+
+        public Session(long id, ushort tunnelId, L2tpPppLink link, ChannelWriter<KernelPppFrame> sink)
+        {
+            Id = id;
+            TunnelId = tunnelId;
+            Link = link;
+            _sink = sink;
+            _reader = new Thread(ReadLoop) { IsBackground = true, Name = $"ppp-chan-{link.Channel.Index}" };
+            _reader.Start();
+        }
+
+        public long Id { get; }
+        public ushort TunnelId { get; }
+        public L2tpPppLink Link { get; }
+
+        private void ReadLoop()
+        {
+            var buffer = new byte[ChannelBuffer];
+            while (!_stopping)
+            {
+                try
+                {
+                    if (!Link.Channel.WaitReadable(PollInterval)) continue;
+                    int n;
+                    while (!_stopping && (n = Link.Channel.TryRead(buffer)) > 0)
+                        _sink.TryWrite(new KernelPppFrame(Id, buffer.AsSpan(0, n).ToArray()));
+                }
+                catch (ObjectDisposedException) { return; }
+                catch (SyscallException) when (_stopping) { return; }
+                catch (SyscallException) { Thread.Sleep(100); }
+            }
+        }
+
+        /// <summary>The reader stops before the channel's fd closes, so it never reads a number
+        /// the kernel has given to another file in the meantime.</summary>
+        public void Close(Log log)
+        {
+            _stopping = true;
+            _reader.Join(PollInterval * 5);
+            foreach (var f in Link.Close())
+                log.Warn("l2tp", "kernel session teardown step failed", ("session", Id), ("error", f.Message));
+        }
+    }
+}
