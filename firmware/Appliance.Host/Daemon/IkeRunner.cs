@@ -442,7 +442,7 @@ internal sealed class IkeRunner : IAsyncDisposable, ISessionTransport
             switch (action)
             {
                 case SendDatagram send:
-                    try { await _sockets.SendIkeAsync(send.Data, send.To, send.NatTraversalPort, CancellationToken.None); }
+                    try { _sockets.SendIke(send.Data, send.To, send.NatTraversalPort); }
                     catch (System.Net.Sockets.SocketException e) { _log.Warn("ike", "send failed", ("peer", send.To), ("error", e.SocketErrorCode)); }
                     break;
                 case IkeLog l:

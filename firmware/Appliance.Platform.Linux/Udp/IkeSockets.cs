@@ -10,15 +10,33 @@ namespace Appliance.Platform.Linux.Udp;
 /// zero bytes is IKE (the non-ESP marker, RFC 3948 §2.2), a single 0xFF byte is a NAT keepalive
 /// (§2.3, dropped), anything else is ESP. The local address of each datagram comes from
 /// IP_PKTINFO, because NAT detection hashes the address the peer actually sent to.
+/// <para>
+/// Each socket has its own receiving thread in a blocking recvmsg, and the channel runs its
+/// reader's continuation on that thread: a datagram costs one thread wake-up, not three (epoll
+/// thread, pool thread for the receive, pool thread for the reader), which on a small CPU was
+/// a large part of an IKE exchange's cost. Sends are synchronous (UDP sends do not wait for the
+/// peer) for the same reason.
+/// </para>
 /// </summary>
 public sealed class IkeSockets : IAsyncDisposable
 {
     public const int MaxDatagram = 65535;
+
+    // How often a receiving thread blocked in recvmsg looks at the stop flag when nothing arrives;
+    // closing the socket normally wakes it at once, this bounds the wait if it does not.
+    private const int ReceiveTimeoutMs = 1000;
+
+    // The kernel's queue is the only buffer in front of the IKE thread: while it is busy or
+    // preempted, handshakes from many clients (and on 4500 their ESP) pile up there. The default
+    // (net.core.rmem_default, ~200 KiB, ~170 small datagrams) overflowed under load in the IKE
+    // benchmark; this is a limit, not an allocation.
+    private const int ReceiveBufferBytes = 4 << 20;
+    private const int SolSocket = 1, SoRcvBufForce = 33;
     private readonly Socket _ike;
     private readonly Socket _natT;
     private readonly CancellationTokenSource _stop = new();
     private readonly Channel<IkeDatagram> _received = Channel.CreateBounded<IkeDatagram>(
-        new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+        new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true, AllowSynchronousContinuations = true });
     private readonly Task[] _loops;
     private long _keepalives, _malformed, _overflow;
 
@@ -28,7 +46,7 @@ public sealed class IkeSockets : IAsyncDisposable
         _natT = natT;
         IkePort = ikePort;
         NatTraversalPort = natTPort;
-        _loops = [ReceiveLoop(_ike, false), ReceiveLoop(_natT, true)];
+        _loops = [StartReceiving(_ike, false), StartReceiving(_natT, true)];
     }
 
     public int IkePort { get; }
@@ -67,6 +85,8 @@ public sealed class IkeSockets : IAsyncDisposable
         try
         {
             socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.PacketInformation, true);
+            socket.ReceiveTimeout = ReceiveTimeoutMs;
+            EnlargeReceiveBuffer(socket);
             socket.Bind(new IPEndPoint(address, port));
             return socket;
         }
@@ -77,21 +97,38 @@ public sealed class IkeSockets : IAsyncDisposable
         }
     }
 
-    private async Task ReceiveLoop(Socket socket, bool natT)
+    /// <summary>SO_RCVBUFFORCE (as root, past net.core.rmem_max), else SO_RCVBUF up to rmem_max.</summary>
+    private static void EnlargeReceiveBuffer(Socket socket)
     {
+        try { socket.SetRawSocketOption(SolSocket, SoRcvBufForce, BitConverter.GetBytes(ReceiveBufferBytes)); }
+        catch (SocketException)
+        {
+            try { socket.ReceiveBufferSize = ReceiveBufferBytes; }
+            catch (SocketException) { } // the default buffer still works, only overflows sooner
+        }
+    }
+
+    private Task StartReceiving(Socket socket, bool natT) =>
+        Task.Factory.StartNew(() => ReceiveLoop(socket, natT), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private void ReceiveLoop(Socket socket, bool natT)
+    {
+        Thread.CurrentThread.Name = natT ? "ike-recv-4500" : "ike-recv-500";
         var buffer = new byte[MaxDatagram];
-        EndPoint any = new IPEndPoint(IPAddress.Any, 0);
         int port = ((IPEndPoint)socket.LocalEndPoint!).Port;
         while (!_stop.IsCancellationRequested)
         {
-            SocketReceiveMessageFromResult r;
-            try { r = await socket.ReceiveMessageFromAsync(buffer, SocketFlags.None, any, _stop.Token); }
-            catch (OperationCanceledException) { return; }
+            EndPoint remote = new IPEndPoint(IPAddress.Any, 0);
+            SocketFlags flags = SocketFlags.None;
+            int received;
+            IPPacketInformation info;
+            try { received = socket.ReceiveMessageFrom(buffer, ref flags, ref remote, out info); }
             catch (ObjectDisposedException) { return; }
-            catch (SocketException) { continue; } // ICMP errors surface here; the next datagram is unaffected
-            var from = (IPEndPoint)r.RemoteEndPoint;
-            var local = new IPEndPoint(r.PacketInformation.Address, port);
-            var data = buffer.AsSpan(0, r.ReceivedBytes);
+            catch (SocketException) { continue; } // timeout, or an ICMP error; the next datagram is unaffected
+            if (_stop.IsCancellationRequested) return;
+            var from = (IPEndPoint)remote;
+            var local = new IPEndPoint(info.Address, port);
+            var data = buffer.AsSpan(0, received);
             IkeDatagram datagram;
             if (!natT) datagram = new IkeDatagram(data.ToArray(), from, local, false, false);
             else switch (EspInUdp.Classify(data))
@@ -105,13 +142,19 @@ public sealed class IkeSockets : IAsyncDisposable
         }
     }
 
-    /// <summary>Sends an IKE message; on 4500 with the non-ESP marker in front.</summary>
-    public ValueTask<int> SendIkeAsync(byte[] message, IPEndPoint to, bool natTraversalPort, CancellationToken cancel)
+    /// <summary>Sends an IKE message; on 4500 with the non-ESP marker in front. Synchronous, as
+    /// <see cref="SendEsp"/>: a UDP send does not wait for the peer, and an await per reply cost a
+    /// thread hop.</summary>
+    public void SendIke(byte[] message, IPEndPoint to, bool natTraversalPort)
     {
-        if (!natTraversalPort) return _ike.SendToAsync(message, SocketFlags.None, to, cancel);
+        if (!natTraversalPort)
+        {
+            _ike.SendTo(message, SocketFlags.None, to);
+            return;
+        }
         var framed = new byte[message.Length + 4];
         message.CopyTo(framed, 4);
-        return _natT.SendToAsync(framed, SocketFlags.None, to, cancel);
+        _natT.SendTo(framed, SocketFlags.None, to);
     }
 
     /// <summary>Sends an ESP packet in UDP from port 4500 (RFC 3948: no marker; its SPI is never zero).

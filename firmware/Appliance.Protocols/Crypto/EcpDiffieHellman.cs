@@ -7,14 +7,18 @@ namespace Appliance.Protocols.Crypto;
 /// Elliptic-curve Diffie-Hellman for IKE groups 19 (P-256) and 20 (P-384) as RFC 5903 defines it:
 /// the KE payload carries x || y without the SEC1 0x04 prefix, each coordinate field-length
 /// (RFC 5903 §7), and the shared secret is the x coordinate of the product point only
-/// (RFC 5903 §7; RFC 4753, which it obsoletes, used x || y). The key pair lives in OpenSSL.
+/// (RFC 5903 §7; RFC 4753, which it obsoletes, used x || y). The key pair lives in OpenSSL:
+/// through libcrypto's EC point calls (<see cref="LibcryptoEcpKey"/>) when libcrypto 3 loads, else
+/// through .NET's ECDiffieHellman, which costs several times more per exchange (key objects,
+/// exports, and OpenSSL's full key checks on every import).
 /// </summary>
 public sealed class EcpDiffieHellman : IDiffieHellman
 {
     private const int MaxScalarAttempts = 64;
 
     private readonly EcpCurve _curve;
-    private readonly ECDiffieHellman _key;
+    private readonly LibcryptoEcpKey? _native;
+    private readonly ECDiffieHellman? _key;
     private readonly byte[] _publicValue;
     private bool _disposed;
 
@@ -23,15 +27,22 @@ public sealed class EcpDiffieHellman : IDiffieHellman
     /// [1, n-1] out of <paramref name="random"/> by rejection sampling.
     /// </summary>
     public EcpDiffieHellman(int group, IRandomSource random)
-        : this(RequireCurve(group), GenerateScalar(RequireCurve(group), random))
+        : this(RequireCurve(group), GenerateScalar(RequireCurve(group), random), LibcryptoEcpKey.IsAvailable)
     {
     }
 
-    private EcpDiffieHellman(EcpCurve curve, byte[] privateScalar)
+    private EcpDiffieHellman(EcpCurve curve, byte[] privateScalar, bool useLibcrypto)
     {
         _curve = curve;
         try
         {
+            if (useLibcrypto)
+            {
+                _native = new LibcryptoEcpKey(curve.Group, privateScalar, curve.CoordinateSize);
+                _publicValue = _native.PublicValue;
+                return;
+            }
+
             _key = ECDiffieHellman.Create(new ECParameters { Curve = curve.NamedCurve, D = privateScalar });
         }
         finally
@@ -56,7 +67,11 @@ public sealed class EcpDiffieHellman : IDiffieHellman
     /// Test hook: a key pair from a known private scalar (big-endian, field length), as the
     /// RFC 5903 §8 vectors need.
     /// </summary>
-    internal static EcpDiffieHellman FromPrivateKey(int group, ReadOnlySpan<byte> privateScalar)
+    internal static EcpDiffieHellman FromPrivateKey(int group, ReadOnlySpan<byte> privateScalar) =>
+        FromPrivateKey(group, privateScalar, LibcryptoEcpKey.IsAvailable);
+
+    /// <summary>Test hook: as above, through libcrypto's EC calls or through .NET's ECDiffieHellman.</summary>
+    internal static EcpDiffieHellman FromPrivateKey(int group, ReadOnlySpan<byte> privateScalar, bool useLibcrypto)
     {
         EcpCurve curve = RequireCurve(group);
         if (privateScalar.Length != curve.CoordinateSize)
@@ -64,7 +79,7 @@ public sealed class EcpDiffieHellman : IDiffieHellman
             throw new ArgumentException($"Private scalar must be {curve.CoordinateSize} bytes.", nameof(privateScalar));
         }
 
-        return new EcpDiffieHellman(curve, privateScalar.ToArray());
+        return new EcpDiffieHellman(curve, privateScalar.ToArray(), useLibcrypto);
     }
 
     /// <summary>
@@ -90,6 +105,12 @@ public sealed class EcpDiffieHellman : IDiffieHellman
                 nameof(peerPublic));
         }
 
+        if (_native is not null)
+        {
+            return _native.Derive(peerPublic) ?? throw new ArgumentException(
+                $"Peer DH value for group {_curve.Group} was rejected.", nameof(peerPublic));
+        }
+
         var parameters = new ECParameters
         {
             Curve = _curve.NamedCurve,
@@ -101,7 +122,7 @@ public sealed class EcpDiffieHellman : IDiffieHellman
         {
             using ECDiffieHellman peer = ECDiffieHellman.Create(parameters);
             using ECDiffieHellmanPublicKey peerKey = peer.PublicKey;
-            x = _key.DeriveRawSecretAgreement(peerKey);
+            x = _key!.DeriveRawSecretAgreement(peerKey);
         }
         catch (CryptographicException ex)
         {
@@ -125,7 +146,8 @@ public sealed class EcpDiffieHellman : IDiffieHellman
         if (!_disposed)
         {
             _disposed = true;
-            _key.Dispose();
+            _native?.Dispose();
+            _key?.Dispose();
         }
     }
 

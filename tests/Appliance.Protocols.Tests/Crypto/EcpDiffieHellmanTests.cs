@@ -49,6 +49,58 @@ public class EcpDiffieHellmanTests
         Assert.Equal(Norm(girx), Of(responder.DeriveSharedSecret(Parse(gi))));
     }
 
+    // Both key-pair backends (libcrypto's EC point calls, .NET's ECDiffieHellman) against the
+    // RFC 5903 vectors, whichever one the host would pick by default.
+    [Theory]
+    [MemberData(nameof(Rfc5903Vectors))]
+    public void Both_backends_match_RFC5903_vectors(int group, string i, string gi, string r, string gr, string girx)
+    {
+        Assert.True(LibcryptoEcpKey.IsAvailable); // libcrypto 3 is present wherever these tests run
+        foreach (bool useLibcrypto in new[] { true, false })
+        {
+            using EcpDiffieHellman initiator = EcpDiffieHellman.FromPrivateKey(group, Parse(i), useLibcrypto);
+            using EcpDiffieHellman responder = EcpDiffieHellman.FromPrivateKey(group, Parse(r), useLibcrypto);
+            Assert.Equal(Norm(gi), Of(initiator.PublicValue));
+            Assert.Equal(Norm(gr), Of(responder.PublicValue));
+            Assert.Equal(Norm(girx), Of(initiator.DeriveSharedSecret(Parse(gr))));
+            Assert.Equal(Norm(girx), Of(responder.DeriveSharedSecret(Parse(gi))));
+        }
+    }
+
+    // libcrypto's own point decoding must refuse what the managed check refuses (it is the second
+    // lock on that door), and (x, -y) gives the same x coordinate: d·(-P) = -(d·P).
+    [Theory]
+    [MemberData(nameof(Rfc5903Vectors))]
+    public void Libcrypto_key_refuses_invalid_points_itself(int group, string i, string gi, string r, string gr, string girx)
+    {
+        _ = gi;
+        _ = r;
+        EcpCurve curve = EcpCurve.FromGroup(group)!;
+        int size = curve.CoordinateSize;
+        byte[] scalar = Parse(i);
+        using var key = new LibcryptoEcpKey(group, scalar, size);
+        byte[] valid = Parse(gr);
+        byte[] offCurve = (byte[])valid.Clone();
+        offCurve[^1] ^= 0x01;
+        byte[] xTooBig = (byte[])valid.Clone();
+        curve.P.ToByteArray(isUnsigned: true, isBigEndian: true).CopyTo(xTooBig, 0);
+        System.Numerics.BigInteger yPlusP = curve.P + ToBig(valid.AsSpan(size).ToArray());
+        byte[] negatedY = [.. valid.AsSpan(0, size), .. Fixed(curve.P - ToBig(valid.AsSpan(size).ToArray()), size)];
+
+        Assert.Equal(Norm(girx), Of(key.Derive(valid)!));
+        Assert.Equal(Norm(girx), Of(key.Derive(negatedY)!));
+        Assert.Null(key.Derive(offCurve));
+        Assert.Null(key.Derive(xTooBig));
+        Assert.Null(key.Derive(new byte[2 * size]));
+        Assert.Null(key.Derive(valid.AsSpan(1)));
+        Assert.Null(key.Derive([0x04, .. valid]));
+        if (yPlusP.GetByteCount(isUnsigned: true) <= size)
+        {
+            // y + p still fits the field length: must be refused, not reduced mod p.
+            Assert.Null(key.Derive([.. valid.AsSpan(0, size), .. Fixed(yPlusP, size)]));
+        }
+    }
+
     // FIPS 186-4 D.1.2.3/D.1.2.4 constants in EcpCurve must equal what OpenSSL uses.
     [Theory]
     [InlineData(19)]

@@ -29,7 +29,7 @@ if (LibcryptoModpDiffieHellman.IsAvailable)
     cases.Add(("libcrypto MODP-2048", () => new LibcryptoModpDiffieHellman(modp), modpPeerValue));
 }
 
-cases.Add((".NET/OpenSSL ECP-256", () => new EcpDiffieHellman(19, SystemRandomSource.Instance), ecpPeerValue));
+cases.Add(("libcrypto ECP-256", () => new EcpDiffieHellman(19, SystemRandomSource.Instance), ecpPeerValue));
 
 var best = new Dictionary<string, double>();
 void Keep(string key, double? value)
@@ -75,7 +75,7 @@ Ratio("libcrypto / BouncyCastle, MODP-2048 derive", Best("libcrypto MODP-2048 de
 Ratio("libcrypto derive / openssl speed ffdh2048", Best("libcrypto MODP-2048 derive"), Best("openssl ffdh2048"));
 Ratio("libcrypto keygen+derive / openssl speed ffdh2048", Best("libcrypto MODP-2048 exchange"), Best("openssl ffdh2048"));
 Ratio("BouncyCastle keygen+derive / openssl speed ffdh2048", Best("BouncyCastle MODP-2048 exchange"), Best("openssl ffdh2048"));
-Ratio("ECP-256 derive / openssl speed ecdhp256", Best(".NET/OpenSSL ECP-256 derive"), Best("openssl ecdhp256"));
+Ratio("ECP-256 derive / openssl speed ecdhp256", Best("libcrypto ECP-256 derive"), Best("openssl ecdhp256"));
 return 0;
 
 double Rate(Action operation)

@@ -27,6 +27,9 @@ internal sealed class UserspaceEspDatapath : IEspDatapath
     private readonly Dictionary<uint, Pair> _byInboundSpi = [];
     // What each outbound L2TP datagram is encrypted with: the client's newest pair.
     private readonly Dictionary<uint, Pair> _newestByCarrier = [];
+    // Each client's pairs (one, or a few around a rekey): a Delete finds the next newest here
+    // instead of scanning every SA of every client.
+    private readonly Dictionary<uint, List<Pair>> _pairsByCarrier = [];
     private readonly byte[] _plain = new byte[65536];
     private readonly Dictionary<string, long> _drops = new(StringComparer.Ordinal);
     private long _packetsReceived, _packetsDecrypted, _l2tpDatagrams, _packetsEncrypted, _installs;
@@ -66,6 +69,8 @@ internal sealed class UserspaceEspDatapath : IEspDatapath
         var pair = new Pair(inbound, outbound, keys, ClientCarriers.Carrier(id), ++_installs);
         _byInboundSpi[keys.InboundSpi] = pair;
         _newestByCarrier[pair.Carrier] = pair;
+        if (!_pairsByCarrier.TryGetValue(pair.Carrier, out var pairs)) _pairsByCarrier[pair.Carrier] = pairs = new List<Pair>(1);
+        pairs.Add(pair);
     }
 
     public CarrierRelease? Remove(uint inboundSpi)
@@ -73,10 +78,16 @@ internal sealed class UserspaceEspDatapath : IEspDatapath
         if (!_byInboundSpi.Remove(inboundSpi, out var pair)) return null;
         pair.In.Dispose();
         pair.Out.Dispose();
+        Pair? next = null;
+        if (_pairsByCarrier.TryGetValue(pair.Carrier, out var pairs))
+        {
+            pairs.Remove(pair);
+            if (pairs.Count == 0) _pairsByCarrier.Remove(pair.Carrier);
+            foreach (var p in pairs) if (next is null || p.Order > next.Order) next = p;
+        }
         if (_newestByCarrier.TryGetValue(pair.Carrier, out var newest) && newest == pair)
         {
-            // Rare (a rekeyed client deleting its newest pair): look for the next newest.
-            var next = _byInboundSpi.Values.Where(p => p.Carrier == pair.Carrier).MaxBy(p => p.Order);
+            // The client's newest pair went (its only one, or a rekeyed client deleting the new one).
             if (next is null) _newestByCarrier.Remove(pair.Carrier);
             else _newestByCarrier[pair.Carrier] = next;
         }
@@ -152,6 +163,7 @@ internal sealed class UserspaceEspDatapath : IEspDatapath
         foreach (var pair in _byInboundSpi.Values) { pair.In.Dispose(); pair.Out.Dispose(); }
         _byInboundSpi.Clear();
         _newestByCarrier.Clear();
+        _pairsByCarrier.Clear();
     }
 }
 
