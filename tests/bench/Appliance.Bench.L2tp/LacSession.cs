@@ -78,8 +78,8 @@ internal sealed class LacSession : IDisposable
         if (how == Teardown.LcpTerminate && _ppp.Phase == PppClient.Stage.Up && !_callClosed)
         {
             foreach (var f in _ppp.Terminate(now)) SendData(f);
-            // The server acknowledges, then clears the call (CDN); give it the time to.
-            await PumpAsync(() => _callClosed || _tunnelClosed, TimeSpan.FromSeconds(Math.Min(3, limit.TotalSeconds)), CancellationToken.None);
+            // The server acknowledges, waits one restart time (RFC 1661: 3 s) and clears the call (CDN).
+            await PumpAsync(() => _callClosed || _tunnelClosed, TimeSpan.FromSeconds(Math.Min(5, limit.TotalSeconds)), CancellationToken.None);
         }
         now = DateTimeOffset.UtcNow;
         if (!_callClosed && !_tunnelClosed && _peerSessionId != 0)

@@ -63,9 +63,10 @@ static async Task<int> RateAsync(Options o, bool hold)
     double P(double q) => latencies.Count == 0 ? double.NaN : latencies[Math.Min(latencies.Count - 1, (int)(q * latencies.Count))];
     int retransmits = sessions.Sum(s => s?.Retransmits ?? 0);
     string auth = upSessions.FirstOrDefault()?.AuthName ?? "-";
+    int distinct = upSessions.Select(s => s.Address?.ToString()).Where(a => a is not null).Distinct().Count();
     Console.WriteLine($"{o.Label}: {upSessions.Count}/{o.Sessions} sessions up in {seconds:F2} s with {o.Concurrency} in flight: "
         + $"{upSessions.Count / seconds:F1} sessions/s, latency p50 {P(0.5):F0} ms p90 {P(0.9):F0} ms p99 {P(0.99):F0} ms, "
-        + $"{retransmits} control retransmits, auth {auth}");
+        + $"{retransmits} control retransmits, auth {auth}, {distinct} distinct addresses");
     foreach (var (reason, count) in failures) Console.WriteLine($"  failure: {reason}: {count}");
 
     bool heldUp = true;
@@ -101,7 +102,7 @@ static async Task<int> RateAsync(Options o, bool hold)
     Console.WriteLine($"  torn down: {clean}/{sessions.Count(s => s is not null)} acknowledged in {teardown.Elapsed.TotalSeconds:F2} s");
     Console.WriteLine(Result(("label", o.Label), ("mode", hold ? "hold" : "rate"), ("sessions", o.Sessions), ("concurrency", o.Concurrency),
         ("up", upSessions.Count), ("failed", o.Sessions - upSessions.Count), ("seconds", seconds), ("rate", upSessions.Count / seconds),
-        ("p50_ms", P(0.5)), ("p90_ms", P(0.9)), ("p99_ms", P(0.99)), ("retransmits", retransmits), ("auth", auth),
+        ("p50_ms", P(0.5)), ("p90_ms", P(0.9)), ("p99_ms", P(0.99)), ("retransmits", retransmits), ("auth", auth), ("addresses", distinct),
         ("held_up", heldUp), ("echoes", echoes), ("teardown_clean", clean)));
     return upSessions.Count == o.Sessions && heldUp ? 0 : 1;
 }
