@@ -24,7 +24,11 @@ internal sealed class PppClient(string user, string password, Random random)
     private bool _sendMru = true, _sendMagic = true;
     private uint _ipAddress, _dns1, _dns2;
     private bool _sendDns1 = true, _sendDns2 = true;
+    // Identifier of our latest Configure/Terminate-Request (answers must carry it), and a
+    // separate counter for everything else we originate (Protocol-Reject), so that a reject sent
+    // while a request is outstanding cannot make the request's answer look stale.
     private byte _id = (byte)random.Next(256);
+    private byte _otherId = (byte)random.Next(256);
     private byte[]? _pending;             // our unacknowledged Configure-Request (LCP or IPCP) or Terminate-Request
     private DateTimeOffset _pendingSince;
     private int _pendingTries;
@@ -83,7 +87,7 @@ internal sealed class PppClient(string user, string password, Random random)
                     var data = new byte[2 + Math.Min(info.Length, 200)];
                     BinaryPrimitives.WriteUInt16BigEndian(data, protocol);
                     info[..(data.Length - 2)].CopyTo(data.AsSpan(2));
-                    output.Add(Lcp(ProtRej, NextId(), data));
+                    output.Add(Lcp(ProtRej, ++_otherId, data));
                 }
                 break;
         }
