@@ -38,6 +38,10 @@ static async Task<int> RateAsync(Options o, bool hold)
     var latencies = new List<double>();
     var failures = new Dictionary<string, int>();
     using var gate = new SemaphoreSlim(o.Concurrency);
+    // A session that is up keeps being served (LCP echoes, HELLOs acknowledged) while the others
+    // come up: a server that probes it meanwhile must not find it dead.
+    using var keep = new CancellationTokenSource();
+    var kept = new List<Task<bool>>();
     var clock = Stopwatch.StartNew();
     var tasks = Enumerable.Range(0, o.Sessions).Select(async i =>
     {
@@ -53,6 +57,7 @@ static async Task<int> RateAsync(Options o, bool hold)
                 else failures[Short(s.Failure)] = failures.GetValueOrDefault(Short(s.Failure)) + 1;
             }
             sessions[i] = s;
+            if (up) lock (kept) kept.Add(s.HoldAsync(keep.Token));
         }
         finally { gate.Release(); }
     }).ToList();
@@ -83,13 +88,17 @@ static async Task<int> RateAsync(Options o, bool hold)
                 try { await Task.Delay(200, stop.Token); } catch (OperationCanceledException) { return; }
             }
         });
-        var held = await Task.WhenAll(upSessions.Select(s => s.HoldAsync(stop.Token)));
+        await Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+        await keep.CancelAsync();
+        var held = await Task.WhenAll(kept);
         await watcher;
         heldUp = held.All(h => h);
         echoes = upSessions.Sum(s => s.EchoesAnswered);
         Console.WriteLine($"  held: {held.Count(h => h)}/{upSessions.Count} still up at the end, {echoes} LCP echoes answered");
     }
 
+    await keep.CancelAsync();
+    await Task.WhenAll(kept);
     // Tear down, C at a time.
     var teardown = Stopwatch.StartNew();
     int clean = 0;

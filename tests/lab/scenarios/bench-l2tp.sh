@@ -116,15 +116,20 @@ memory() {
     pids="$(srv_pids "$@" | tr '\n' ' ')"
     # shellcheck disable=SC2086
     after="$(pss_kib $pids)"; rss_after="$(rss_kib $pids)"
-    echo "processes counted: $(wc -w <<< "$pids") ($*); Pss $before -> $after kB; RSS $rss_before -> $rss_after kB"
+    # Divided by the sessions the server holds at that moment (its own count), not by those asked for.
+    local live
+    if [[ "$label" == xl2tpd ]]; then live="$(srv_pids pppd | wc -l)"
+    else live="$(appliance status --json | "$PYTHON" -c 'import json,sys; print(len(json.load(sys.stdin)["vpn"]["sessions"]))')"; fi
+    echo "processes counted: $(wc -w <<< "$pids") ($*); sessions held by the server: $live; Pss $before -> $after kB; RSS $rss_before -> $rss_after kB"
     touch "$stop"
     wait "$hold_pid" || true
     result "$label.pss_idle_kib" "$before"
     result "$label.pss_held_kib" "$after"
     result "$label.processes" "$(wc -w <<< "$pids")"
-    result "$label.pss_per_session_kib" "$(awk -v a="$after" -v b="$before" -v n="$HOLD_N" 'BEGIN { printf "%.1f", (a - b) / n }')"
-    result "$label.rss_per_session_kib" "$(awk -v a="$rss_after" -v b="$rss_before" -v n="$HOLD_N" 'BEGIN { printf "%.1f", (a - b) / n }')"
-    [[ "$(cat "$ready")" -eq "$HOLD_N" ]]
+    result "$label.held" "$live"
+    result "$label.pss_per_session_kib" "$(awk -v a="$after" -v b="$before" -v n="$live" 'BEGIN { printf "%.1f", n > 0 ? (a - b) / n : 0 }')"
+    result "$label.rss_per_session_kib" "$(awk -v a="$rss_after" -v b="$rss_before" -v n="$live" 'BEGIN { printf "%.1f", n > 0 ? (a - b) / n : 0 }')"
+    [[ "$(cat "$ready")" -eq "$HOLD_N" && "$live" -eq "$HOLD_N" ]]
 }
 
 # --- the real client: xl2tpd + pppd as LAC in cli ----------------------------------------
@@ -179,17 +184,30 @@ EOF
     chmod 755 "$LAC/ip-up"
 }
 cli_ppp_if() { ip -n cli -o -4 addr show | awk '$2 ~ /^ppp/ {print $2; exit}'; }
+cli_has_ppp() { [[ -n "$(cli_ppp_if)" ]]; }
+# lac_stop: the LAC's xl2tpd (and its pppd) in cli, whatever state an earlier attempt left.
+lac_stop() {
+    local p c
+    for p in $(ip netns pids cli); do
+        c="$(cat "/proc/$p/comm" 2> /dev/null || true)"
+        if [[ "$c" == xl2tpd || "$c" == pppd ]]; then kill -TERM "$p" 2> /dev/null || true; fi
+    done
+    for _ in $(seq 1 50); do
+        [[ -z "$(for p in $(ip netns pids cli); do grep -xE 'xl2tpd|pppd' "/proc/$p/comm" 2> /dev/null; done)" ]] && break
+        sleep 0.2
+    done
+    rm -f "$LAC/xl2tpd.pid" "$LAC/control"
+}
 
 # iperf LABEL: dial with the LAC, route 10.200.0.0/24 through its pppN, iperf3 -n IPERF_SIZE.
 iperf() {
     local label="$1"
     local ifname json="$LAB_LOGS/iperf3-$label.json" rc=0 mbit
-    rm -f "$LAC/control"
+    lac_stop
     lab_bg "xl2tpd-lac-$label" cli xl2tpd -D -c "$LAC/xl2tpd.conf" -p "$LAC/xl2tpd.pid" -C "$LAC/control"
-    local lac_pid=$LAB_BG_PID
-    lab_wait 20 test -p "$LAC/control" || { echo "LAC xl2tpd not ready"; kill "$lac_pid"; return 1; }
+    lab_wait 20 test -p "$LAC/control" || { echo "LAC xl2tpd not ready"; lac_stop; return 1; }
     timeout 10 sh -c "echo 'c bench' > '$LAC/control'"
-    lab_wait 90 cli_ppp_if || { echo "no pppN with an address in cli"; tail -n 30 "$LAB_LOGS/pppd-lac.log" || true; kill "$lac_pid"; return 1; }
+    lab_wait 90 cli_has_ppp || { echo "no pppN with an address in cli"; tail -n 30 "$LAB_LOGS/pppd-lac.log" || true; lac_stop; return 1; }
     ifname="$(cli_ppp_if)"
     echo "client interface $ifname: $(ip -n cli -o -4 addr show dev "$ifname")"
     ip -n cli route replace 10.200.0.0/24 dev "$ifname"
@@ -207,8 +225,7 @@ EOF
     result "$label.iperf_mbit" "$mbit"
     timeout 10 sh -c "echo 'd bench' > '$LAC/control'" || true
     sleep 2
-    kill "$lac_pid" 2> /dev/null || true
-    wait "$lac_pid" 2> /dev/null || true
+    lac_stop
     [[ "$rc" == 0 && "$mbit" != nan ]]
 }
 
@@ -353,7 +370,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || a == "nan
         "$(ratio "$(get ours.iperf_mbit)" "$(get xl2tpd.iperf_mbit)")" ">= 1.0x"
     printf '%-38s %14s %14s %10s %s\n' "iperf3 one session, Mbit/s (userspace)" "$(get ours-user.iperf_mbit)" "$(get xl2tpd.iperf_mbit)" \
         "$(ratio "$(get ours-user.iperf_mbit)" "$(get xl2tpd.iperf_mbit)")" ""
-    echo "memory: (sum of Pss over the server's processes with $HOLD_N sessions held - the same freshly started, idle) / $HOLD_N;"
+    echo "memory: (sum of Pss over the server's processes with $HOLD_N sessions asked for - the same freshly started, idle) / the sessions it held then"
+    echo "  (ours $(get ours.held), xl2tpd $(get xl2tpd.held));"
     echo "  ours: the daemon ($(get ours.processes) process); xl2tpd: xl2tpd and every pppd ($(get xl2tpd.processes) processes held)"
 } > "$TABLE"
 cat "$TABLE"
