@@ -315,7 +315,7 @@ pkill_pppd_in_srv() {
 # The run
 # ---------------------------------------------------------------------------------------
 
-lab_modprobe l2tp_ppp l2tp_netlink ppp_generic
+lab_modprobe l2tp_ppp l2tp_netlink ppp_generic tun
 lab_require driver-present test -x "$DRIVER"
 lab_require appliance-present test -x "${APPLIANCE_BIN:-/nonexistent}"
 lab_ns srv cli

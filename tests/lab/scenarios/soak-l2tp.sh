@@ -15,7 +15,7 @@ DRIVER="${LAB_BENCH_DRIVER:-$LAB_REPO/out/bench-l2tp/Appliance.Bench.L2tp}"
 DATA="$LAB_TMP/appliance-data"
 PW='soak-lab-pw-3Kd9'
 
-lab_modprobe l2tp_ppp
+lab_modprobe l2tp_ppp tun
 lab_require driver-present test -x "$DRIVER"
 lab_require appliance-present test -x "${APPLIANCE_BIN:-/nonexistent}"
 lab_ns srv cli
