@@ -65,6 +65,17 @@ pss_kib() {
     done
     echo "$total"
 }
+# private_kib PID...: the sum of their private pages (Private_Clean + Private_Dirty, "USS"):
+# what would be freed if they went away. Unlike Pss it does not move when another process (the
+# load driver) maps the same libraries.
+private_kib() {
+    local total=0 p v
+    for p in "$@"; do
+        v="$(awk '/^Private_(Clean|Dirty):/ {s += $2} END {print s + 0}' "/proc/$p/smaps_rollup" 2> /dev/null || true)"
+        total=$((total + ${v:-0}))
+    done
+    echo "$total"
+}
 rss_kib() {
     local total=0 p v
     for p in "$@"; do
@@ -106,7 +117,9 @@ memory() {
     lab_wait 60 no_srv_process pppd || echo "pppd processes still in srv: $(srv_pids pppd | wc -l)"
     sleep 2
     # shellcheck disable=SC2046
-    before="$(pss_kib $(srv_pids "$@"))"; rss_before="$(rss_kib $(srv_pids "$@"))"
+    before="$(pss_kib $(srv_pids "$@"))"; rss_before="$(rss_kib $(srv_pids "$@"))"; local priv_before priv_after
+    # shellcheck disable=SC2046
+    priv_before="$(private_kib $(srv_pids "$@"))"
     lab_bg "driver-hold-$label" cli "$DRIVER" --server "$SRV_IP" --local "$CLI_IP" --user "$USER_NAME" --password "$USER_PW" \
         --hold --sessions "$HOLD_N" --concurrency "$C" --timeout 120 --ready-file "$ready" --stop-file "$stop" --hold-seconds 600 --label "$label"
     local hold_pid=$LAB_BG_PID
@@ -115,12 +128,12 @@ memory() {
     sleep 5      # let the server finish what a session's start leaves behind (pppd's ip-up, logs)
     pids="$(srv_pids "$@" | tr '\n' ' ')"
     # shellcheck disable=SC2086
-    after="$(pss_kib $pids)"; rss_after="$(rss_kib $pids)"
+    after="$(pss_kib $pids)"; rss_after="$(rss_kib $pids)"; priv_after="$(private_kib $pids)"
     # Divided by the sessions the server holds at that moment (its own count), not by those asked for.
     local live
     if [[ "$label" == xl2tpd ]]; then live="$(srv_pids pppd | wc -l)"
     else live="$(appliance status --json | "$PYTHON" -c 'import json,sys; print(len(json.load(sys.stdin)["vpn"]["sessions"]))')"; fi
-    echo "processes counted: $(wc -w <<< "$pids") ($*); sessions held by the server: $live; Pss $before -> $after kB; RSS $rss_before -> $rss_after kB"
+    echo "processes counted: $(wc -w <<< "$pids") ($*); sessions held by the server: $live; private $priv_before -> $priv_after kB; Pss $before -> $after kB; RSS $rss_before -> $rss_after kB"
     touch "$stop"
     wait "$hold_pid" || true
     result "$label.pss_idle_kib" "$before"
@@ -128,6 +141,7 @@ memory() {
     result "$label.processes" "$(wc -w <<< "$pids")"
     result "$label.held" "$live"
     result "$label.pss_per_session_kib" "$(awk -v a="$after" -v b="$before" -v n="$live" 'BEGIN { printf "%.1f", n > 0 ? (a - b) / n : 0 }')"
+    result "$label.private_per_session_kib" "$(awk -v a="$priv_after" -v b="$priv_before" -v n="$live" 'BEGIN { printf "%.1f", n > 0 ? (a - b) / n : 0 }')"
     result "$label.rss_per_session_kib" "$(awk -v a="$rss_after" -v b="$rss_before" -v n="$live" 'BEGIN { printf "%.1f", n > 0 ? (a - b) / n : 0 }')"
     [[ "$(cat "$ready")" -eq "$HOLD_N" && "$live" -eq "$HOLD_N" ]]
 }
@@ -362,15 +376,18 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || a == "nan
     printf '%-38s %14s %14s %10s %s\n' "sessions up per second" "$(get ours.rate)" "$(get xl2tpd.rate)" \
         "$(ratio "$(get ours.rate)" "$(get xl2tpd.rate)")" ">= 5x"
     printf '%-38s %14s %14s %10s %s\n' "bring-up latency p50 (ms)" "$(get ours.p50_ms)" "$(get xl2tpd.p50_ms)" "" ""
+    printf '%-38s %14s %14s %10s %s\n' "memory per session, private kB" "$(get ours.private_per_session_kib)" "$(get xl2tpd.private_per_session_kib)" \
+        "$(ratio "$(get ours.private_per_session_kib)" "$(get xl2tpd.private_per_session_kib)")" "<= 0.1x"
     printf '%-38s %14s %14s %10s %s\n' "memory per session, Pss kB" "$(get ours.pss_per_session_kib)" "$(get xl2tpd.pss_per_session_kib)" \
-        "$(ratio "$(get ours.pss_per_session_kib)" "$(get xl2tpd.pss_per_session_kib)")" "<= 0.1x"
+        "$(ratio "$(get ours.pss_per_session_kib)" "$(get xl2tpd.pss_per_session_kib)")" ""
     printf '%-38s %14s %14s %10s %s\n' "memory per session, RSS kB" "$(get ours.rss_per_session_kib)" "$(get xl2tpd.rss_per_session_kib)" \
         "$(ratio "$(get ours.rss_per_session_kib)" "$(get xl2tpd.rss_per_session_kib)")" ""
     printf '%-38s %14s %14s %10s %s\n' "iperf3 one session, Mbit/s ($(get ours.datapath))" "$(get ours.iperf_mbit)" "$(get xl2tpd.iperf_mbit)" \
         "$(ratio "$(get ours.iperf_mbit)" "$(get xl2tpd.iperf_mbit)")" ">= 1.0x"
     printf '%-38s %14s %14s %10s %s\n' "iperf3 one session, Mbit/s (userspace)" "$(get ours-user.iperf_mbit)" "$(get xl2tpd.iperf_mbit)" \
         "$(ratio "$(get ours-user.iperf_mbit)" "$(get xl2tpd.iperf_mbit)")" ""
-    echo "memory: (sum of Pss over the server's processes with $HOLD_N sessions asked for - the same freshly started, idle) / the sessions it held then"
+    echo "memory: (sum over the server's processes with $HOLD_N sessions asked for - the same freshly started, idle) / the sessions it held then;"
+    echo "  private = Private_Clean + Private_Dirty (smaps_rollup); Pss also moves with the driver sharing libraries"
     echo "  (ours $(get ours.held), xl2tpd $(get xl2tpd.held));"
     echo "  ours: the daemon ($(get ours.processes) process); xl2tpd: xl2tpd and every pppd ($(get xl2tpd.processes) processes held)"
 } > "$TABLE"
