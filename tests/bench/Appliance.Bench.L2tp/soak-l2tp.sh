@@ -39,9 +39,9 @@ print(len(v.get("sessions", [])), v.get("l2tpTunnels", -1))'
 }
 # Up to 20 s for the daemon to finish what the last cycles left (StopCCN retransmissions).
 settled() {
-    local i s t
+    local i s="?" t="?"
     for ((i = 0; i < 40; i++)); do
-        read -r s t < <(status_counts)
+        read -r s t <<< "$(status_counts)"
         [[ "$s" == 0 && "$t" == 0 ]] && { echo "$s $t"; return 0; }
         sleep 0.5
     done
