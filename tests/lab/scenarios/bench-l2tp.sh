@@ -65,13 +65,14 @@ pss_kib() {
     done
     echo "$total"
 }
-# private_kib PID...: the sum of their private pages (Private_Clean + Private_Dirty, "USS"):
-# what would be freed if they went away. Unlike Pss it does not move when another process (the
-# load driver) maps the same libraries.
+# private_kib PID...: the sum of their Private_Dirty pages: memory each process wrote and shares
+# with no one (heap, stacks, data), what a session really costs. Unlike Pss it does not move when
+# another process (the load driver) maps the same libraries, and unlike Private_Clean not when the
+# kernel drops clean file pages of a binary (the daemon's start-up code) it can read again.
 private_kib() {
     local total=0 p v
     for p in "$@"; do
-        v="$(awk '/^Private_(Clean|Dirty):/ {s += $2} END {print s + 0}' "/proc/$p/smaps_rollup" 2> /dev/null || true)"
+        v="$(awk '/^Private_Dirty:/ {s += $2} END {print s + 0}' "/proc/$p/smaps_rollup" 2> /dev/null || true)"
         total=$((total + ${v:-0}))
     done
     echo "$total"
@@ -140,9 +141,9 @@ memory() {
     result "$label.pss_held_kib" "$after"
     result "$label.processes" "$(wc -w <<< "$pids")"
     result "$label.held" "$live"
-    result "$label.pss_per_session_kib" "$(awk -v a="$after" -v b="$before" -v n="$live" 'BEGIN { printf "%.1f", n > 0 ? (a - b) / n : 0 }')"
-    result "$label.private_per_session_kib" "$(awk -v a="$priv_after" -v b="$priv_before" -v n="$live" 'BEGIN { printf "%.1f", n > 0 ? (a - b) / n : 0 }')"
-    result "$label.rss_per_session_kib" "$(awk -v a="$rss_after" -v b="$rss_before" -v n="$live" 'BEGIN { printf "%.1f", n > 0 ? (a - b) / n : 0 }')"
+    result "$label.pss_per_session_kib" "$(awk -v a="$after" -v b="$before" -v n="$live" 'BEGIN { printf "%.1f", (n > 0 ? (a - b) / n : 0) }')"
+    result "$label.private_per_session_kib" "$(awk -v a="$priv_after" -v b="$priv_before" -v n="$live" 'BEGIN { printf "%.1f", (n > 0 ? (a - b) / n : 0) }')"
+    result "$label.rss_per_session_kib" "$(awk -v a="$rss_after" -v b="$rss_before" -v n="$live" 'BEGIN { printf "%.1f", (n > 0 ? (a - b) / n : 0) }')"
     [[ "$(cat "$ready")" -eq "$HOLD_N" && "$live" -eq "$HOLD_N" ]]
 }
 
@@ -376,7 +377,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || a == "nan
     printf '%-38s %14s %14s %10s %s\n' "sessions up per second" "$(get ours.rate)" "$(get xl2tpd.rate)" \
         "$(ratio "$(get ours.rate)" "$(get xl2tpd.rate)")" ">= 5x"
     printf '%-38s %14s %14s %10s %s\n' "bring-up latency p50 (ms)" "$(get ours.p50_ms)" "$(get xl2tpd.p50_ms)" "" ""
-    printf '%-38s %14s %14s %10s %s\n' "memory per session, private kB" "$(get ours.private_per_session_kib)" "$(get xl2tpd.private_per_session_kib)" \
+    printf '%-38s %14s %14s %10s %s\n' "memory per session, Private_Dirty kB" "$(get ours.private_per_session_kib)" "$(get xl2tpd.private_per_session_kib)" \
         "$(ratio "$(get ours.private_per_session_kib)" "$(get xl2tpd.private_per_session_kib)")" "<= 0.1x"
     printf '%-38s %14s %14s %10s %s\n' "memory per session, Pss kB" "$(get ours.pss_per_session_kib)" "$(get xl2tpd.pss_per_session_kib)" \
         "$(ratio "$(get ours.pss_per_session_kib)" "$(get xl2tpd.pss_per_session_kib)")" ""
@@ -387,7 +388,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || a == "nan
     printf '%-38s %14s %14s %10s %s\n' "iperf3 one session, Mbit/s (userspace)" "$(get ours-user.iperf_mbit)" "$(get xl2tpd.iperf_mbit)" \
         "$(ratio "$(get ours-user.iperf_mbit)" "$(get xl2tpd.iperf_mbit)")" ""
     echo "memory: (sum over the server's processes with $HOLD_N sessions asked for - the same freshly started, idle) / the sessions it held then;"
-    echo "  private = Private_Clean + Private_Dirty (smaps_rollup); Pss also moves with the driver sharing libraries"
+    echo "  Private_Dirty from smaps_rollup; Pss also moves with the driver sharing libraries, Private_Clean with page reclaim"
     echo "  (ours $(get ours.held), xl2tpd $(get xl2tpd.held));"
     echo "  ours: the daemon ($(get ours.processes) process); xl2tpd: xl2tpd and every pppd ($(get xl2tpd.processes) processes held)"
 } > "$TABLE"
