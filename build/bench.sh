@@ -4,6 +4,9 @@
 #   build/bench.sh ike         IKEv1 Main Mode + Quick Mode exchanges per second and memory per
 #                              IKE SA, our daemon against strongSwan's charon (as root; about 4 min;
 #                              tests/bench/Appliance.Bench.Ike/README.md)
+#   build/bench.sh l2tp        L2TP + PPP sessions/s, memory per session and iperf3 of one session,
+#                              our daemon against xl2tpd + pppd, in the kernel lab (as root; TCG:
+#                              about 20 min; tests/bench/Appliance.Bench.L2tp/README.md)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 ensure_dotnet
@@ -23,5 +26,11 @@ case "${1:-startup}" in
     "$REPO/out/bench-ike/Appliance.Bench.Ike" --self-check || die "the load driver's self-check failed"
     as_root "$REPO/tests/bench/Appliance.Bench.Ike/bench-ike.sh" "$REPO/out/linux-x64/appliance" "$REPO/out/bench-ike/Appliance.Bench.Ike"
     ;;
-  *) die "usage: build/bench.sh [startup|ike]" ;;
+  l2tp)
+    [ -x "$REPO/out/linux-x64/appliance" ] || publish x64
+    log "publishing the L2TP load driver; the lab scenario bench-l2tp"
+    as_root env APPLIANCE_BIN="$REPO/out/linux-x64/appliance" "$REPO/tests/bench/Appliance.Bench.L2tp/publish.sh" \
+      "$REPO/tests/lab/run-scenario.sh" --timeout "${LAB_TIMEOUT:-3600}" bench-l2tp
+    ;;
+  *) die "usage: build/bench.sh [startup|ike|l2tp]" ;;
 esac

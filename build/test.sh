@@ -87,6 +87,7 @@ for scenario in smoke ipsec-strongswan ipsec-strongswan-kernel ipsec-libreswan i
   case $scenario in smoke) limit=300 ;; l2tp-ppp*) limit=1200 ;; *) limit=600 ;; esac
   run_suite "lab-$scenario" "$REPO/out/test/lab-$scenario.log" env APPLIANCE_BIN="$REPO/out/linux-x64/appliance" "$REPO/tests/lab/run-scenario.sh" --timeout "$limit" "$scenario"
 done
+run_suite lab-soak-l2tp "$REPO/out/test/lab-soak-l2tp.log" env APPLIANCE_BIN="$REPO/out/linux-x64/appliance" "$REPO/tests/bench/Appliance.Bench.L2tp/publish.sh" "$REPO/tests/lab/run-scenario.sh" --timeout 2400 soak-l2tp
 
 echo
 cat "$REPO/out/test/summary.txt"

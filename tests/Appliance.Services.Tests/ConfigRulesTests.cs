@@ -45,6 +45,9 @@ public class ConfigRulesTests
     [InlineData("vpn.dns", "224.0.0.1")]
     [InlineData("vpn.security", "strong")]
     [InlineData("vpn.datapath", "fast")]
+    [InlineData("vpn.plain_l2tp_lan", "yes")]
+    [InlineData("vpn.plain_l2tp_lan", "ON")]
+    [InlineData("vpn.plain_l2tp_lan", "")]
     [InlineData("wan.interface", "eth1")]
     [InlineData("wan.interface", "a-very-long-interface")]
     [InlineData("wan.interface", "eth/0")]
@@ -70,6 +73,8 @@ public class ConfigRulesTests
     [InlineData("vpn.security", "legacy")]
     [InlineData("vpn.datapath", "userspace")]
     [InlineData("vpn.datapath", "kernel")]
+    [InlineData("vpn.plain_l2tp_lan", "on")]
+    [InlineData("vpn.plain_l2tp_lan", "off")]
     [InlineData("web.listen", "lan:8080,loopback:8080")]
     [InlineData("web.listen", "127.0.0.1:9000")]
     [InlineData("wan.interface", "wan0")]
@@ -99,5 +104,16 @@ public class ConfigRulesTests
         Assert.Equal(24, a.Length);
         Assert.Null(ConfigSchema.Find(ConfigSchema.VpnPsk)!.Check(a));
         Assert.True(ConfigSchema.Find(ConfigSchema.VpnPsk)!.Secret);
+    }
+
+    [Fact]
+    public void Plain_l2tp_on_the_lan_is_off_unless_asked_for()
+    {
+        var values = Defaults();
+        Assert.Equal("off", values[ConfigSchema.VpnPlainL2tpLan]);
+        Assert.False(ApplianceConfig.TryCreate(1, values, out _)!.PlainL2tpLan);
+        values[ConfigSchema.VpnPlainL2tpLan] = "on";
+        Assert.True(ApplianceConfig.TryCreate(2, values, out _)!.PlainL2tpLan);
+        Assert.Contains("TESTING AND BENCHMARKS ONLY", ConfigSchema.Find(ConfigSchema.VpnPlainL2tpLan)!.Description);
     }
 }

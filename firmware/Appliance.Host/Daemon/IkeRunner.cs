@@ -39,14 +39,17 @@ internal sealed class IkeRunner : IAsyncDisposable, ISessionTransport
     private readonly MarkedL2tpSocket? _l2tpSocket;
     private readonly VpnInterface? _vpn;
     private readonly KernelL2tp? _kernelL2tp;
+    private readonly PlainLanL2tp? _plain;
     private readonly SessionEngine _sessions;
     private readonly List<IkeAction> _pendingIke = [];
     private DateTimeOffset _lastIkeTick;
     private ServerCertificates? _certificates;
 
     private IkeRunner(IkeSockets sockets, IkeResponder responder, IEspDatapath esp, KernelEspExpiry? expiry, RawEspSocket? rawEsp,
-        MarkedL2tpSocket? l2tpSocket, KernelL2tp? kernelL2tp, VpnInterface? vpn, SessionEngineOptions sessionOptions, UserService users, Log log)
+        MarkedL2tpSocket? l2tpSocket, KernelL2tp? kernelL2tp, VpnInterface? vpn, SessionEngineOptions sessionOptions, UserService users, Log log,
+        PlainLanL2tp? plain = null)
     {
+        _plain = plain;
         _sockets = sockets;
         _rawEsp = rawEsp;
         _l2tpSocket = l2tpSocket;
@@ -118,10 +121,12 @@ internal sealed class IkeRunner : IAsyncDisposable, ISessionTransport
         KernelL2tp? kernelL2tp = null;
         if (l2tpSocket is not null)
         {
-            kernelL2tp = KernelL2tp.TryOpen(l2tpSocket, ClientCarriers.MarkBase, 0xffff0000, log, out string? why);
+            kernelL2tp = KernelL2tp.TryOpen(l2tpSocket, ClientCarriers.MarkBase, 0xffff0000, log, out string? why,
+                config.PlainL2tpLan ? new PlainLanL2tp(config.LanAddress).NftMatch : null);
             if (kernelL2tp is null)
                 log.Warn("l2tp", "kernel L2TP/PPP datapath unavailable: sessions run in the process", ("reason", why));
         }
+        var plain = config.PlainL2tpLan ? OpenPlainLanL2tp(config, esp, ref l2tpSocket, log) : null;
         var sessionOptions = SessionOptions(config, users);
         VpnInterface? vpn = null;
         if (!VpnInterface.LanExists(config.LanInterface))
@@ -144,9 +149,32 @@ internal sealed class IkeRunner : IAsyncDisposable, ISessionTransport
         log.Info("ike", "listening", ("ike_port", sockets.IkePort), ("nat_t_port", sockets.NatTraversalPort),
             ("security", config.VpnSecurity), ("esp", esp.Name), ("raw_esp", raw is not null), ("l2tp", l2tpSocket is null ? "through userspace ESP" : "udp/1701"),
             ("ppp_data", kernelL2tp is null ? "process" : "kernel"),
+            ("plain_l2tp_lan", plain is null ? "off" : plain.Lan.ToString()),
             ("vpn_interface", vpn?.Name), ("pool", config.VpnPool));
         return new IkeRunner(sockets, new IkeResponder(Options(config, platform, certificates?.Credentials)), esp, expiry, raw, l2tpSocket, kernelL2tp, vpn,
-            sessionOptions, users, log) { _certificates = certificates };
+            sessionOptions, users, log, plain) { _certificates = certificates };
+    }
+
+    /// <summary>vpn.plain_l2tp_lan = on: holes in the kernel datapath's guards for the LAN subnet,
+    /// or on the userspace datapath (which has no 1701 socket) one bound to the LAN address only.
+    /// A failure leaves the setting without effect (logged), never the VPN down.</summary>
+    private static PlainLanL2tp? OpenPlainLanL2tp(ApplianceConfig config, IEspDatapath esp, ref MarkedL2tpSocket? l2tpSocket, Log log)
+    {
+        var plain = new PlainLanL2tp(config.LanAddress);
+        log.Warn("l2tp", "vpn.plain_l2tp_lan is on: L2TP WITHOUT IPsec is accepted from the LAN subnet (for testing and benchmarks only)",
+            ("lan", plain.Lan));
+        try
+        {
+            if (esp is KernelEspDatapath kernel)
+                foreach (var bypass in plain.BypassPolicies()) kernel.AddBypass(bypass);
+            else l2tpSocket ??= MarkedL2tpSocket.Open(plain.LanAddress);
+            return plain;
+        }
+        catch (Exception e) when (e is EspDatapathException or System.Net.Sockets.SocketException)
+        {
+            log.Error("l2tp", "plain L2TP on the LAN unavailable", ("error", e.Message));
+            return null;
+        }
     }
 
     /// <summary>What PPP hands out: the pool, the users' static addresses, the box's LAN address as
@@ -174,7 +202,9 @@ internal sealed class IkeRunner : IAsyncDisposable, ISessionTransport
         uint carrier = (uint)to.Carrier;
         try
         {
-            if (_esp is UserspaceEspDatapath userspace)
+            // A plain LAN peer (vpn.plain_l2tp_lan) is answered in clear, without a mark.
+            if (PlainLanL2tp.IsPlainCarrier(carrier)) _l2tpSocket?.Send(datagram, to.Remote, 0);
+            else if (_esp is UserspaceEspDatapath userspace)
             {
                 if (!userspace.TryEncapsulateL2tp(carrier, (ushort)to.Remote.Port, datagram, out var packet, out var dest, out _, out bool udp)) return;
                 if (udp) _sockets.SendEsp(packet, dest);
@@ -204,6 +234,7 @@ internal sealed class IkeRunner : IAsyncDisposable, ISessionTransport
 
     void ISessionTransport.TearDownCarrier(uint carrier, string reason)
     {
+        if (PlainLanL2tp.IsPlainCarrier(carrier)) return; // no SAs: nothing for IKE to delete
         if (_esp.PeerOf(carrier) is { } peer) _pendingIke.AddRange(_responder.DeletePeer(peer, reason));
     }
 
@@ -341,8 +372,17 @@ internal sealed class IkeRunner : IAsyncDisposable, ISessionTransport
                     {
                         // Only what an SA of ours decrypted carries a client's mark; the guard
                         // policy already dropped clear L2TP, this is the second lock on that door.
-                        if (_esp.PeerOf(d.Mark) is null) { _esp.NoteDrop("L2TP without a client's SA mark"); continue; }
-                        _sessions.OnL2tp(d.Mark, d.From, d.Local, d.Data, DateTimeOffset.UtcNow);
+                        uint carrier = d.Mark;
+                        if (_esp.PeerOf(d.Mark) is null)
+                        {
+                            if (d.Mark != 0 || _plain is null || !_plain.Admits(d.From, d.Local.Address))
+                            {
+                                _esp.NoteDrop("L2TP without a client's SA mark");
+                                continue;
+                            }
+                            carrier = PlainLanL2tp.CarrierOf(d.From);
+                        }
+                        _sessions.OnL2tp(carrier, d.From, d.Local, d.Data, DateTimeOffset.UtcNow);
                     }
                     pending = TakePending();
                 }

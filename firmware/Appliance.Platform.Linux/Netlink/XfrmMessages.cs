@@ -73,7 +73,7 @@ public static class XfrmMessages
     public static byte[] GetSa(IPAddress destination, uint spi, uint sequence, byte protocol = Xfrm.IPPROTO_ESP, IPAddress? source = null) =>
         SaId(Xfrm.XFRM_MSG_GETSA, NetlinkHeader.NLM_F_REQUEST, destination, spi, protocol, source, sequence);
 
-    /// <summary>XFRM_MSG_NEWPOLICY: <c>xfrm_userpolicy_info</c> and one XFRMA_TMPL.</summary>
+    /// <summary>XFRM_MSG_NEWPOLICY: <c>xfrm_userpolicy_info</c> and one XFRMA_TMPL (none when it blocks or bypasses).</summary>
     public static byte[] NewPolicy(XfrmPolicySpec spec, uint sequence)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -88,7 +88,7 @@ public static class XfrmMessages
         info[160] = (byte)spec.Direction;
         info[161] = spec.Block ? Xfrm.XFRM_POLICY_BLOCK : Xfrm.XFRM_POLICY_ALLOW;
         // flags (162) 0, share (163) XFRM_SHARE_ANY = 0.
-        if (!spec.Block)
+        if (!spec.Block && !spec.Bypass)
             WriteTemplate(b.AddAttribute(Xfrm.XFRMA_TMPL, Xfrm.UserTmplSize), spec);
         // After the template, as iproute2 orders them.
         if (spec.Mark is { } mark)

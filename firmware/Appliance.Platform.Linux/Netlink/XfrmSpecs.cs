@@ -231,6 +231,9 @@ public sealed class XfrmPolicySpec
     public XfrmMark? Mark { get; init; }
     /// <summary>Drop matching packets instead of transforming them (no template is sent).</summary>
     public bool Block { get; init; }
+    /// <summary>Let matching packets pass without any SA (action allow, no template): a narrow
+    /// hole in a wider guard policy, placed by giving it a lower priority number.</summary>
+    public bool Bypass { get; init; }
 
     /// <summary>Outbound L2TP to a client: our address:1701 → the client's address (any port), through ESP transport.</summary>
     public static XfrmPolicySpec L2tpOut(IPAddress local, IPAddress remote, uint reqId, uint priority = 0) => new()
@@ -253,6 +256,8 @@ public sealed class XfrmPolicySpec
     internal void Validate()
     {
         Selector.Validate();
+        if (Block && Bypass)
+            throw new ArgumentException("a policy either blocks or lets packets pass, not both");
         if (TemplateSource is not null)
             XfrmAddress.RequireIPv4(TemplateSource, nameof(TemplateSource));
         if (TemplateDestination is not null)
@@ -261,7 +266,7 @@ public sealed class XfrmPolicySpec
 
     public override string ToString() =>
         $"policy dir {Direction.ToString().ToLowerInvariant()} sel {Selector} priority {Priority}" + (Mark is { } m ? $" {m}" : "") +
-        (Block ? " action block" : $" tmpl proto {TemplateProtocol} reqid {ReqId} mode {Mode.ToString().ToLowerInvariant()}");
+        (Block ? " action block" : Bypass ? " action allow" : $" tmpl proto {TemplateProtocol} reqid {ReqId} mode {Mode.ToString().ToLowerInvariant()}");
 }
 
 /// <summary>What <c>XFRM_MSG_GETSA</c> says about an SA's use (<c>curlft</c> and <c>stats</c>).</summary>

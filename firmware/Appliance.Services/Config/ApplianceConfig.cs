@@ -25,6 +25,8 @@ public sealed class ApplianceConfig
     public Ipv4Range VpnPool { get; }
     public string VpnSecurity => Values[ConfigSchema.VpnSecurity];
     public IReadOnlyList<ListenEndpoint> WebListen { get; }
+    /// <summary>Testing and benchmarks only: L2TP in clear from the LAN subnet is accepted.</summary>
+    public bool PlainL2tpLan => Values.TryGetValue(ConfigSchema.VpnPlainL2tpLan, out var v) && v == "on";
 
     /// <summary>Builds the typed view, or returns the errors that make the values unusable.</summary>
     public static ApplianceConfig? TryCreate(long generation, IReadOnlyDictionary<string, string> values, out List<ConfigError> errors)

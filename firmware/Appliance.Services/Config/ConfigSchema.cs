@@ -15,6 +15,7 @@ public static class ConfigSchema
     public const string VpnSecurity = "vpn.security";
     public const string WebListen = "web.listen";
     public const string VpnDatapath = "vpn.datapath";
+    public const string VpnPlainL2tpLan = "vpn.plain_l2tp_lan";
 
     public static readonly IReadOnlyList<ConfigKey> Keys =
     [
@@ -36,6 +37,10 @@ public static class ConfigSchema
         new(VpnDatapath, "where ESP runs: auto (the kernel when it has esp4, L2TP and PPP), kernel, or userspace", false,
             v => v is "auto" or "kernel" or "userspace" ? null : "must be one of: auto, kernel, userspace",
             _ => "auto"),
+        new(VpnPlainL2tpLan, "FOR TESTING AND BENCHMARKS ONLY: 'on' accepts L2TP without IPsec from the LAN subnet on the LAN side " +
+            "(no encryption); off (default) accepts L2TP only through an IPsec SA", false,
+            v => v is "off" or "on" ? null : "must be one of: off, on",
+            _ => "off"),
         new(WebListen, "where the web admin listens: PORT (LAN and loopback), lan:PORT, loopback:PORT, 127.x.x.x:PORT", false,
             v => ListenEndpoint.TryParseList(v, out _), _ => "80"),
     ];

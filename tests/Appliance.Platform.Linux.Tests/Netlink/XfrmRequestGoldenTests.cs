@@ -158,6 +158,22 @@ public class XfrmRequestGoldenTests
     }
 
     [Fact]
+    public void Bypass_policy_for_lan_l2tp_matches_ip_xfrm_action_allow_without_template()
+    {
+        var (golden, seq) = Golden(GoldenCaptures.PolicyAllowLanL2tpIn);
+        var spec = new XfrmPolicySpec
+        {
+            Selector = new XfrmSelector(IPAddress.Parse("192.168.8.0"), IPAddress.Parse("192.168.8.1"),
+                DestinationPort: XfrmSelector.L2tpPort, SourcePrefix: 24),
+            Direction = XfrmPolicyDirection.In,
+            ReqId = 0,
+            Priority = 1500,
+            Bypass = true,
+        };
+        AssertSameBytes(golden, XfrmMessages.NewPolicy(spec, seq));
+    }
+
+    [Fact]
     public void Deleting_a_marked_policy_names_its_mark()
     {
         var (golden, seq) = Golden(GoldenCaptures.PolicyDeleteOutMarked);

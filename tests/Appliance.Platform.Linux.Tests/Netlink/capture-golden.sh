@@ -87,6 +87,8 @@ capture PolicyOutMarked ip xfrm policy add src 203.0.113.1/32 dst 10.77.0.2/32 p
     dir out priority 1000 mark 0x24 mask 0xffffffff tmpl proto esp reqid 36 mode transport
 capture PolicyBlockL2tpOut ip xfrm policy add src 0.0.0.0/0 dst 0.0.0.0/0 proto udp sport 1701 \
     dir out priority 3000 action block
+capture PolicyAllowLanL2tpIn ip xfrm policy add src 192.168.8.0/24 dst 192.168.8.1/32 proto udp dport 1701 \
+    dir in priority 1500 action allow
 capture PolicyDeleteOutMarked ip xfrm policy delete src 203.0.113.1/32 dst 10.77.0.2/32 proto udp sport 1701 \
     dir out mark 0x24 mask 0xffffffff
 capture SaSetMark ip xfrm state add src 10.77.0.2 dst 203.0.113.1 proto esp spi 0x00002345 \

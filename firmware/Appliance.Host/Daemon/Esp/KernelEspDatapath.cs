@@ -40,6 +40,7 @@ internal sealed class KernelEspDatapath : IEspDatapath
     private readonly ClientCarriers _carriers = new();
     private readonly Dictionary<uint, ChildSaKeys> _byInboundSpi = [];
     private readonly Dictionary<string, long> _drops = new(StringComparer.Ordinal);
+    private readonly List<XfrmPolicySpec> _bypasses = [];
 
     private KernelEspDatapath(XfrmSocket xfrm, int? offloadInterface)
     {
@@ -70,6 +71,21 @@ internal sealed class KernelEspDatapath : IEspDatapath
             xfrm.Dispose();
             throw new EspDatapathException($"cannot install the L2TP guard policies: {e.Message}", e);
         }
+    }
+
+    /// <summary>A narrow hole in the guards (vpn.plain_l2tp_lan): installed now, removed with
+    /// the guards. Throws <see cref="EspDatapathException"/> when the kernel refuses it.</summary>
+    public void AddBypass(XfrmPolicySpec bypass)
+    {
+        if (!bypass.Bypass || bypass.Priority <= ClientPriority || bypass.Priority >= InboundGuardPriority)
+            throw new ArgumentException("a bypass lets packets pass, ranked between the clients' policies and the guards", nameof(bypass));
+        try
+        {
+            TryDelete(() => _xfrm.DeletePolicy(bypass));
+            _xfrm.AddPolicy(bypass);
+        }
+        catch (NetlinkException e) { throw new EspDatapathException($"cannot install the policy {bypass}: {e.Message}", e); }
+        _bypasses.Add(bypass);
     }
 
     public void Install(ChildSaKeys keys)
@@ -253,7 +269,7 @@ internal sealed class KernelEspDatapath : IEspDatapath
     public void Dispose()
     {
         foreach (uint spi in _byInboundSpi.Keys.ToList()) _ = Remove(spi);
-        foreach (var guard in new[] { InboundGuard, OutboundGuard })
+        foreach (var guard in _bypasses.Concat([InboundGuard, OutboundGuard]))
         {
             try { TryDelete(() => _xfrm.DeletePolicy(guard)); }
             catch (NetlinkException) { /* stopping anyway */ }

@@ -55,7 +55,10 @@ internal sealed class KernelL2tp : IKernelL2tp, IDisposable
     /// carries a carrier mark (the SA's set-mark); the rule drops UDP to 1701 without one.
     /// Without the rule the kernel path is not safe, so it is not used.
     /// </summary>
-    public static KernelL2tp? TryOpen(MarkedL2tpSocket listener, uint markBase, uint markMask, Log log, out string? reason)
+    /// <param name="clearAllowed">an nft match for clear L2TP that is allowed all the same
+    /// (vpn.plain_l2tp_lan: the LAN subnet to the LAN address), accepted before the drop.</param>
+    public static KernelL2tp? TryOpen(MarkedL2tpSocket listener, uint markBase, uint markMask, Log log, out string? reason,
+        string? clearAllowed = null)
     {
         L2tpNetlink? netlink = null;
         RtnetlinkSocket? rtnl = null;
@@ -66,6 +69,7 @@ internal sealed class KernelL2tp : IKernelL2tp, IDisposable
             NftRuleset.Replace("inet", NftTable,
                 "chain input {\n" +
                 "    type filter hook input priority filter; policy accept;\n" +
+                (clearAllowed is null ? "" : $"    {clearAllowed} udp dport {L2tpUdpSockets.Port} meta mark and 0x{markMask:x8} != 0x{markBase:x8} counter accept\n") +
                 $"    udp dport {L2tpUdpSockets.Port} meta mark and 0x{markMask:x8} != 0x{markBase:x8} counter drop\n" +
                 "}");
             reason = null;
