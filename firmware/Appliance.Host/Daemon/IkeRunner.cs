@@ -118,15 +118,16 @@ internal sealed class IkeRunner : IAsyncDisposable, ISessionTransport
         // With the kernel ESP datapath, L2TP data and PPP's IP run in the kernel too (a tunnel
         // socket and kernel tunnel per client, a ppp channel and unit per session); L2TP and PPP
         // control stay here. Without it every session runs in this process, as on userspace ESP.
+        var plainLan = config.PlainL2tpLan ? new PlainLanL2tp(config.LanAddress) : null;
         KernelL2tp? kernelL2tp = null;
         if (l2tpSocket is not null)
         {
             kernelL2tp = KernelL2tp.TryOpen(l2tpSocket, ClientCarriers.MarkBase, 0xffff0000, log, out string? why,
-                config.PlainL2tpLan ? new PlainLanL2tp(config.LanAddress).NftMatch : null);
+                plainLan?.NftMatch);
             if (kernelL2tp is null)
                 log.Warn("l2tp", "kernel L2TP/PPP datapath unavailable: sessions run in the process", ("reason", why));
         }
-        var plain = config.PlainL2tpLan ? OpenPlainLanL2tp(config, esp, ref l2tpSocket, log) : null;
+        var plain = plainLan is null ? null : OpenPlainLanL2tp(plainLan, esp, ref l2tpSocket, log);
         var sessionOptions = SessionOptions(config, users);
         VpnInterface? vpn = null;
         if (!VpnInterface.LanExists(config.LanInterface))
@@ -158,9 +159,8 @@ internal sealed class IkeRunner : IAsyncDisposable, ISessionTransport
     /// <summary>vpn.plain_l2tp_lan = on: holes in the kernel datapath's guards for the LAN subnet,
     /// or on the userspace datapath (which has no 1701 socket) one bound to the LAN address only.
     /// A failure leaves the setting without effect (logged), never the VPN down.</summary>
-    private static PlainLanL2tp? OpenPlainLanL2tp(ApplianceConfig config, IEspDatapath esp, ref MarkedL2tpSocket? l2tpSocket, Log log)
+    private static PlainLanL2tp? OpenPlainLanL2tp(PlainLanL2tp plain, IEspDatapath esp, ref MarkedL2tpSocket? l2tpSocket, Log log)
     {
-        var plain = new PlainLanL2tp(config.LanAddress);
         log.Warn("l2tp", "vpn.plain_l2tp_lan is on: L2TP WITHOUT IPsec is accepted from the LAN subnet (for testing and benchmarks only)",
             ("lan", plain.Lan));
         try

@@ -55,36 +55,25 @@ srv_pids() {
     return 0
 }
 
-# pss_kib PID...: the sum of their Pss (kB, /proc/PID/smaps_rollup): each process's private
-# memory plus its share of what it maps together with others (libraries, pppd's text).
-pss_kib() {
-    local total=0 p v
+# sum_kib FIELD FILE PID...: FIELD (kB) of /proc/PID/FILE summed over the processes.
+sum_kib() {
+    local field="$1" file="$2" total=0 p v
+    shift 2
     for p in "$@"; do
-        v="$(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2> /dev/null || true)"
+        v="$(awk -v f="$field:" '$1 == f {s += $2} END {print s + 0}' "/proc/$p/$file" 2> /dev/null || true)"
         total=$((total + ${v:-0}))
     done
     echo "$total"
 }
-# private_kib PID...: the sum of their Private_Dirty pages: memory each process wrote and shares
-# with no one (heap, stacks, data), what a session really costs. Unlike Pss it does not move when
-# another process (the load driver) maps the same libraries, and unlike Private_Clean not when the
-# kernel drops clean file pages of a binary (the daemon's start-up code) it can read again.
-private_kib() {
-    local total=0 p v
-    for p in "$@"; do
-        v="$(awk '/^Private_Dirty:/ {s += $2} END {print s + 0}' "/proc/$p/smaps_rollup" 2> /dev/null || true)"
-        total=$((total + ${v:-0}))
-    done
-    echo "$total"
-}
-rss_kib() {
-    local total=0 p v
-    for p in "$@"; do
-        v="$(awk '/^VmRSS:/ {print $2}' "/proc/$p/status" 2> /dev/null || true)"
-        total=$((total + ${v:-0}))
-    done
-    echo "$total"
-}
+# Pss: each process's private memory plus its share of what it maps together with others
+# (libraries, pppd's text).
+pss_kib() { sum_kib Pss smaps_rollup "$@"; }
+# Private_Dirty: memory each process wrote and shares with no one (heap, stacks, data), what a
+# session really costs. Unlike Pss it does not move when another process (the load driver) maps
+# the same libraries, and unlike Private_Clean not when the kernel drops clean file pages of a
+# binary (the daemon's start-up code) it can read again.
+private_kib() { sum_kib Private_Dirty smaps_rollup "$@"; }
+rss_kib() { sum_kib VmRSS status "$@"; }
 
 # result KEY VALUE: one line of the machine-readable results.
 result() { echo "$1=$2" >> "$RESULTS"; }

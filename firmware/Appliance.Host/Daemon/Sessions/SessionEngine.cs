@@ -147,8 +147,7 @@ internal sealed class SessionEngine : IPppAuthority
     /// <summary>The admin's disconnect: PPP says goodbye, the rest follows.</summary>
     public bool Kill(long id, DateTimeOffset now)
     {
-        var session = _sessions.Values.FirstOrDefault(s => s.Id == id);
-        if (session is null) return false;
+        if (!_byId.TryGetValue(id, out var session)) return false;
         _log.Info("session", "disconnected by the admin", ("id", id), ("user", session.User));
         Run(session, session.Ppp.Close("disconnected by the administrator", now), now);
         return true;
