@@ -31,7 +31,7 @@ public sealed unsafe partial class MarkedL2tpSocket : IDisposable
     private volatile bool _stopping;
     private long _overflow;
 
-    private MarkedL2tpSocket(Socket socket, Channel<MarkedDatagram>? shared, string threadName)
+    private MarkedL2tpSocket(Socket socket, Channel<MarkedDatagram>? shared, string threadName, bool startReading = true)
     {
         _socket = socket;
         _fd = (int)socket.SafeHandle.DangerousGetHandle();
@@ -39,7 +39,7 @@ public sealed unsafe partial class MarkedL2tpSocket : IDisposable
         _received = shared ?? Channel.CreateBounded<MarkedDatagram>(
             new BoundedChannelOptions(4096) { SingleReader = true, SingleWriter = false, FullMode = BoundedChannelFullMode.DropWrite });
         _reader = new Thread(ReadLoop) { IsBackground = true, Name = threadName };
-        _reader.Start();
+        if (startReading) _reader.Start();
     }
 
     public ChannelReader<MarkedDatagram> Received => _received.Reader;
@@ -74,7 +74,12 @@ public sealed unsafe partial class MarkedL2tpSocket : IDisposable
     /// peer's datagrams land here; the control messages (and data of sessions the kernel does
     /// not know) that the kernel passes up go, with their marks, into this listener's queue.
     /// </summary>
-    public MarkedL2tpSocket OpenTunnelSocket(IPEndPoint local, IPEndPoint peer, uint mark)
+    public MarkedL2tpSocket OpenTunnelSocket(IPEndPoint local, IPEndPoint peer, uint mark) =>
+        OpenTunnelSocket(local, peer, mark, startReading: true);
+
+    /// <summary>Tests: <paramref name="startReading"/> false leaves datagrams queued in the kernel
+    /// until <see cref="Dispose"/>, as they are when the reader has not got to them yet.</summary>
+    internal MarkedL2tpSocket OpenTunnelSocket(IPEndPoint local, IPEndPoint peer, uint mark, bool startReading)
     {
         ArgumentNullException.ThrowIfNull(local);
         ArgumentNullException.ThrowIfNull(peer);
@@ -86,7 +91,7 @@ public sealed unsafe partial class MarkedL2tpSocket : IDisposable
                 throw new SocketException(Marshal.GetLastPInvokeError());
             socket.Bind(local);
             socket.Connect(peer);
-            return new MarkedL2tpSocket(socket, _received, $"l2tp-{peer}");
+            return new MarkedL2tpSocket(socket, _received, $"l2tp-{peer}", startReading);
         }
         catch
         {
@@ -135,7 +140,7 @@ public sealed unsafe partial class MarkedL2tpSocket : IDisposable
         byte* control = stackalloc byte[128];
         try
         {
-            while (!_stopping)
+            while (true) // ends at the end of the queue after Dispose's shutdown, or on its error
             {
                 SockAddrIn from = default;
                 IoVec iov = new() { Base = buffer, Length = MaxDatagram };
@@ -149,7 +154,10 @@ public sealed unsafe partial class MarkedL2tpSocket : IDisposable
                     Thread.Sleep(10); // ICMP errors surface here; the next datagram is unaffected
                     continue;
                 }
-                if (_stopping) return;
+                // After Dispose's shutdown, what is still queued is read out before the 0 that
+                // says the queue is empty: a tunnel socket closes while its peer is still talking
+                // (a StopCCN crossing ours), and what it had queued would otherwise be lost.
+                if (n == 0 && _stopping) return;
                 uint mark = 0;
                 var local = IPAddress.Any;
                 for (var c = (CmsgHdr*)(msg.ControlLength >= (ulong)sizeof(CmsgHdr) ? control : null); c is not null; c = NextCmsg(&msg, c))
@@ -181,8 +189,10 @@ public sealed unsafe partial class MarkedL2tpSocket : IDisposable
     public void Dispose()
     {
         _stopping = true;
-        // shutdown wakes a recvmsg blocked on a UDP socket; closing alone would not.
+        // shutdown wakes a recvmsg blocked on a UDP socket (closing alone would not); the reader
+        // then takes what is queued and stops at the end of the queue.
         _ = shutdown(_fd, 2);
+        if ((_reader.ThreadState & ThreadState.Unstarted) != 0) _reader.Start();
         _reader.Join(TimeSpan.FromSeconds(2));
         _socket.Dispose();
         if (_ownsQueue) _received.Writer.TryComplete();

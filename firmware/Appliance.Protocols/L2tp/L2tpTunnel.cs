@@ -9,7 +9,8 @@ internal enum L2tpTunnelState
     Established,
     /// <summary>We sent StopCCN and wait for its acknowledgement.</summary>
     Closing,
-    /// <summary>The peer sent StopCCN; we stay to acknowledge its retransmissions (§5.7).</summary>
+    /// <summary>Either StopCCN is through (the peer's, or ours acknowledged); we stay a retransmission
+    /// cycle to acknowledge the peer's resends (§5.7), acting on nothing.</summary>
     Lingering,
     /// <summary>Gone: the server removes it.</summary>
     Dead,
@@ -125,9 +126,12 @@ internal sealed partial class L2tpTunnel
 
         if (State == L2tpTunnelState.Closing && _channel.Idle)
         {
-            // Our StopCCN was acknowledged: nothing more to say to this peer.
-            State = L2tpTunnelState.Dead;
+            // Our StopCCN was acknowledged: nothing more to say to this peer. It may have sent a
+            // StopCCN of its own that crossed ours, and that one may have been lost: stay a
+            // retransmission cycle, so its resends are acknowledged rather than unanswered.
             if (ackOwed) actions.Add(new L2tpSend(_channel.ZeroLengthBody(PeerId), Peer));
+            State = L2tpTunnelState.Lingering;
+            _lingerUntil = now + _options.RetransmitCycle();
             return;
         }
         Flush(now, actions, ackOwed);

@@ -70,4 +70,26 @@ public class MarkedL2tpSocketTests
         peer.Send([4], box, 0);
         Assert.Equal([4], (await listener.Received.ReadAsync(timeout.Token)).Data);
     }
+
+    /// <summary>A tunnel socket closes while its peer may still be talking (a StopCCN crossing
+    /// ours): whatever the kernel had queued on it still reaches the listener's queue. Loopback
+    /// sends are queued at the receiver when Send returns; the tunnel socket's reader is held back
+    /// until Dispose, so all of them are still in the kernel's queue then.</summary>
+    [Fact]
+    public async Task Disposing_a_tunnel_socket_hands_on_what_it_had_queued()
+    {
+        using var listener = MarkedL2tpSocket.Open(IPAddress.Loopback, 0);
+        using var peer = MarkedL2tpSocket.Open(IPAddress.Loopback, 0);
+        var box = new IPEndPoint(IPAddress.Loopback, listener.Port);
+        var tunnel = listener.OpenTunnelSocket(box, new IPEndPoint(IPAddress.Loopback, peer.Port), 0x4c32000a, startReading: false);
+        const int count = 50;
+        for (int i = 0; i < count; i++) peer.Send([(byte)i, 0xAA], box, 0x4c320005);
+        tunnel.Dispose();
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        var seen = new HashSet<byte>();
+        try { for (int i = 0; i < count; i++) seen.Add((await listener.Received.ReadAsync(timeout.Token)).Data[0]); } catch (OperationCanceledException) { Assert.Fail($"only {seen.Count}"); }
+        Assert.Equal(count, seen.Count);
+        Assert.Equal(0, listener.Overflow);
+    }
 }

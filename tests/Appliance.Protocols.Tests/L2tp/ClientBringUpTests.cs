@@ -129,6 +129,16 @@ public class ClientBringUpTests
             Assert.Equal("shutting down", lac.Single<L2tpTunnelDown>().Reason);
             Assert.Equal(0, server.TunnelCount);
             lac.SendZlb();
+
+            // The client's own StopCCN crossed ours (or was lost until now): acknowledged all the
+            // same for a retransmission cycle after ours was, and acted on no more.
+            clock.Advance(5);
+            lac.Tick();
+            lac.SendControl(0, Type(StopCcn), Avp16(AssignedTunnelId, client.TunnelId), Avp(ResultCode, U16(1)));
+            Assert.True(lac.Received[^1].Message.IsZlb);
+            Assert.Single(lac.Events.OfType<L2tpTunnelDown>());
+            clock.Advance(32);
+            lac.Tick();
         }
         else
         {

@@ -35,16 +35,22 @@ public class ProtocolErrorTests
     [Fact]
     public void Unknown_mandatory_avp_in_sccrq_is_result_2_error_8()
     {
-        var (server, _, lac) = Start();
+        var (server, clock, lac) = Start();
         var stop = ExpectRefusal(lac, Sccrq(1, Avp(200, [1, 2, 3])), 1);
         var (result, error, message) = stop.Result();
         Assert.Equal(((ushort)2, (ushort?)8), (result, error));
         Assert.Contains("0:200", message);
 
-        // Once the peer acknowledges the StopCCN the refused tunnel is gone.
+        // Once the peer acknowledges the StopCCN the refused tunnel only lingers (a crossing
+        // StopCCN of the peer's still gets its ZLB), then it is gone.
         lac.ServerTunnelId = stop.Get16(AssignedTunnelId)!.Value;
         lac.Ns = 1;
         lac.SendZlb();
+        lac.SendControl(0, Type(StopCcn), Avp16(AssignedTunnelId, 1), Avp(ResultCode, U16(1)));
+        Assert.True(lac.Received[^1].Message.IsZlb);
+        Assert.Equal(0, server.TunnelCount);
+        clock.Advance(32);
+        lac.Tick();
         lac.SendControl(0, Type(Hello));
         Assert.Equal(1, server.Drops["control: unknown tunnel"]);
     }

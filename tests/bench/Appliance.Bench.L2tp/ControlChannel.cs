@@ -73,6 +73,11 @@ internal sealed class ControlChannel
         return due;
     }
 
+    /// <summary>The messages still unacknowledged: type (the first AVP's value), Ns and sends.</summary>
+    public string Describe() => _outstanding.Count == 0 ? "none" : string.Join(", ", _outstanding.Select(o =>
+        $"{(o.Message.Length >= L2tpHeader.ControlHeaderSize + 8 ? ((L2tpMessageType)BinaryPrimitives.ReadUInt16BigEndian(o.Message.AsSpan(L2tpHeader.ControlHeaderSize + 6))).ToString() : "?")}"
+        + $" Ns={o.Ns} sends={o.Tries}"));
+
     public DateTimeOffset? NextTimer => _outstanding.Count == 0 ? null : _outstanding.Min(o => o.NextSend);
 
     private readonly record struct Outstanding(byte[] Message, ushort Ns, DateTimeOffset NextSend, int Tries);

@@ -24,6 +24,7 @@ internal sealed class LacSession : IDisposable
     private Task<int>? _receive;
     private ushort _peerTunnelId, _peerSessionId;
     private bool _tunnelClosed, _callClosed, _pppStarted, _disconnecting;
+    private bool _serverSentCdn, _serverSentStop;
 
     public LacSession(IPEndPoint server, IPAddress local, string user, string password, Random random)
     {
@@ -36,6 +37,10 @@ internal sealed class LacSession : IDisposable
     }
 
     public string? Failure { get; private set; }
+
+    /// <summary>Why the last <see cref="DisconnectAsync"/> was not clean: what we sent, what the
+    /// server did, what stayed unacknowledged (for the soak's log).</summary>
+    public string? TeardownProblem { get; private set; }
     public IPAddress? Address => _ppp.Address;
     public string AuthName => _ppp.AuthName;
     public int Retransmits => _control.Retransmits;
@@ -97,8 +102,15 @@ internal sealed class LacSession : IDisposable
             _tunnelClosed = true;
         }
         // Until the server has acknowledged our CDN/StopCCN (its ZLB), or has sent its own.
-        bool clean = await PumpAsync(() => _control.AllAcknowledged, limit, CancellationToken.None);
-        return clean && !_control.GaveUp;
+        bool clean = await PumpAsync(() => _control.AllAcknowledged, limit, CancellationToken.None) && !_control.GaveUp;
+        if (!clean)
+        {
+            TeardownProblem = $"{how} at {DateTimeOffset.UtcNow:HH:mm:ss.fff}: local port {((IPEndPoint)_socket.LocalEndPoint!).Port}, "
+                + $"tunnel {_tunnelId}/peer {_peerTunnelId}, session {_sessionId}/peer {_peerSessionId}, PPP {_ppp.Phase}, "
+                + $"server sent CDN {_serverSentCdn}, StopCCN {_serverSentStop}, unacknowledged {_control.Describe()}, "
+                + $"retransmits {_control.Retransmits}, gave up {_control.GaveUp}";
+        }
+        return clean;
     }
 
     private string Stage => _peerTunnelId == 0 ? "SCCRQ" : _peerSessionId == 0 ? "ICRQ" : $"PPP {_ppp.Phase}";
@@ -181,10 +193,12 @@ internal sealed class LacSession : IDisposable
                 }
                 break;
             case L2tpMessageType.CallDisconnectNotify:
+                _serverSentCdn = true;
                 _callClosed = true;
                 if (!IsTearingDown) Failure ??= "server cleared the call: " + Describe(message!);
                 break;
             case L2tpMessageType.StopControlConnection:
+                _serverSentStop = true;
                 _tunnelClosed = true;
                 _callClosed = true;
                 if (!IsTearingDown) Failure ??= "server stopped the tunnel: " + Describe(message!);

@@ -121,6 +121,7 @@ static async Task<int> SoakAsync(Options o)
     var random = Random.Shared;
     int next = -1, up = 0, clean = 0, lcp = 0;
     var failures = new Dictionary<string, int>();
+    var unclean = new List<string>();
     var addresses = new HashSet<string>();
     var clock = Stopwatch.StartNew();
     var progress = Stopwatch.StartNew();
@@ -139,6 +140,7 @@ static async Task<int> SoakAsync(Options o)
                 if (ok) { up++; if (s.Address is { } a) addresses.Add(a.ToString()); }
                 else failures[Short(s.Failure)] = failures.GetValueOrDefault(Short(s.Failure)) + 1;
                 if (gone) clean++;
+                else if (unclean.Count < 20) unclean.Add($"cycle {i}: {s.TeardownProblem}");
                 if (how == Teardown.LcpTerminate) lcp++;
                 if (progress.Elapsed > TimeSpan.FromSeconds(30))
                 {
@@ -153,6 +155,7 @@ static async Task<int> SoakAsync(Options o)
     Console.WriteLine($"{o.Label}: soak {o.Cycles} cycles in {seconds:F1} s ({o.Cycles / seconds:F1}/s), {up} up, {clean} clean teardowns "
         + $"({lcp} by LCP Terminate, the rest CDN + StopCCN), {addresses.Count} distinct addresses");
     foreach (var (reason, count) in failures) Console.WriteLine($"  failure: {reason}: {count}");
+    foreach (var problem in unclean) Console.WriteLine($"  unclean teardown: {problem}");
     Console.WriteLine(Result(("label", o.Label), ("mode", "soak"), ("cycles", o.Cycles), ("concurrency", o.Concurrency), ("up", up),
         ("failed", o.Cycles - up), ("clean", clean), ("lcp_terminate", lcp), ("addresses", addresses.Count), ("seconds", seconds)));
     return up == o.Cycles && clean == o.Cycles ? 0 : 1;

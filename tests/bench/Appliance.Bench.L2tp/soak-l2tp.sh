@@ -62,7 +62,8 @@ start=$SECONDS
 out="$(driver --soak "$CYCLES" --concurrency "$CONC" --lcp-every "$LCP_EVERY" --label soak 2>&1)"
 echo "$out" > "$SOAK_LOG_DIR/soak-driver.txt"
 line="$(grep '^RESULT ' <<< "$out" | tail -n 1)"
-echo "$(grep -v '^RESULT' <<< "$out" | tail -n 3)"
+grep "unclean teardown" <<< "$out" | head -n 20
+echo "$(grep -v '^RESULT' <<< "$out" | grep -v "unclean teardown" | tail -n 3)"
 echo "$line"
 up="$(field up "$line")"; clean="$(field clean "$line")"
 if [[ "$up" == "$CYCLES" && "$clean" == "$CYCLES" ]]; then

@@ -17,7 +17,10 @@
 # iperf3 -n 56M through its pppN to 10.200.0.1).
 # Results: bench-l2tp.txt (table with ratios) and bench-l2tp.results (RESULT lines) in the
 # results directory. Settings: LAB_BENCH_SESSIONS (50, rate), LAB_BENCH_HOLD (100, memory), LAB_BENCH_CONCURRENCY (4),
-# LAB_BENCH_IPERF (56M), LAB_BENCH_DRIVER (out/bench-l2tp/Appliance.Bench.L2tp).
+# LAB_BENCH_IPERF (56M), LAB_BENCH_DRIVER (out/bench-l2tp/Appliance.Bench.L2tp),
+# LAB_BENCH_TARGETS ("ours ours-user xl2tpd"), LAB_BENCH_PARTS ("memory rate"; iperf3 always runs),
+# LAB_BENCH_ABLATE (set: after ours' iperf3, the same again with its nft tables and then its XFRM
+# policies removed, to see what each costs; a diagnosis only).
 set -euo pipefail
 # shellcheck source=tests/lab/lib.sh
 . "$LAB_DIR/lib.sh"
@@ -205,9 +208,20 @@ lac_stop() {
     rm -f "$LAC/xl2tpd.pid" "$LAC/control"
 }
 
-# iperf LABEL: dial with the LAC, route 10.200.0.0/24 through its pppN, iperf3 -n IPERF_SIZE.
+# cpu_ticks PID...: user + system clock ticks the processes have used so far.
+cpu_ticks() {
+    local total=0 p v
+    for p in "$@"; do
+        v="$(awk '{print $14 + $15}' "/proc/$p/stat" 2> /dev/null || true)"
+        total=$((total + ${v:-0}))
+    done
+    echo "$total"
+}
+
+# iperf LABEL [SERVER_COMM...]: dial with the LAC, route 10.200.0.0/24 through its pppN,
+# iperf3 -n IPERF_SIZE; the CPU the server's processes used during the runs is reported beside.
 iperf() {
-    local label="$1"
+    local label="$1"; shift
     local ifname json="$LAB_LOGS/iperf3-$label.json" rc=0 mbit
     lac_stop
     lab_bg "xl2tpd-lac-$label" cli xl2tpd -D -c "$LAC/xl2tpd.conf" -p "$LAC/xl2tpd.pid" -C "$LAC/control"
@@ -219,8 +233,10 @@ iperf() {
     ip -n cli route replace 10.200.0.0/24 dev "$ifname"
     # Three runs through the same session, the best one counts: under TCG on a shared host a
     # single run swings with the host's load by more than the difference being measured.
-    local run one all=""
+    local run one all="" ticks0 ticks1 wall0 wall1
     mbit=nan
+    # shellcheck disable=SC2046
+    ticks0="$(cpu_ticks $(srv_pids "$@"))"; wall0="$(date +%s.%N)"
     for run in 1 2 3; do
         timeout 600 ip netns exec cli iperf3 -c "$TARGET_IP" -n "$IPERF_SIZE" -J --connect-timeout 10000 > "$json.$run" 2>&1 || rc=$?
         one="$("$PYTHON" - "$json.$run" << 'EOF'
@@ -235,7 +251,12 @@ EOF
         all="$all $one"
         if [[ "$one" != nan ]] && { [[ "$mbit" == nan ]] || awk -v a="$one" -v b="$mbit" 'BEGIN { exit !(a > b) }'; }; then mbit="$one"; fi
     done
-    echo "iperf3 exit $rc: runs$all Mbit/s received; best $mbit"
+    # shellcheck disable=SC2046
+    ticks1="$(cpu_ticks $(srv_pids "$@"))"; wall1="$(date +%s.%N)"
+    local cpu_pct
+    cpu_pct="$(awk -v t="$((ticks1 - ticks0))" -v hz="$(getconf CLK_TCK)" -v a="$wall0" -v b="$wall1" 'BEGIN { printf "%.1f", 100 * t / hz / (b - a) }')"
+    echo "iperf3 exit $rc: runs$all Mbit/s received; best $mbit; server processes ($*) used $cpu_pct % of the CPU meanwhile"
+    result "$label.iperf_server_cpu_pct" "$cpu_pct"
     result "$label.iperf_runs" "${all# }"
     result "$label.iperf_mbit" "$mbit"
     timeout 10 sh -c "echo 'd bench' > '$LAC/control'" || true
@@ -344,26 +365,39 @@ lac_setup
 lab_log "bench-l2tp: rate N=$N, memory N=$HOLD_N, concurrency=$C, iperf3 $IPERF_SIZE"
 
 TARGETS=" ${LAB_BENCH_TARGETS:-ours ours-user xl2tpd} "
+PARTS=" ${LAB_BENCH_PARTS:-memory rate} "
 if [[ "$TARGETS" == *" ours "* ]]; then
     lab_require ours-start ours_start auto
     OURS_DATAPATH="$(sed -n 's/.*msg="datapath chosen" datapath=\([a-z]*\).*/\1/p' "$LAB_LOGS/appliance-auto.log" | head -n 1)"
     result ours.datapath "${OURS_DATAPATH:-unknown}"
-    lab_check ours-memory memory ours appliance
-    lab_check ours-rate rate ours
-    lab_check ours-iperf3 iperf ours
+    [[ "$PARTS" == *" memory "* ]] && lab_check ours-memory memory ours appliance
+    [[ "$PARTS" == *" rate "* ]] && lab_check ours-rate rate ours
+    lab_check ours-iperf3 iperf ours appliance
     lab_capture ours-status appliance status --json
+    lab_capture ours-nft nft -a list ruleset
+    lab_capture ours-xfrm-policies ip -n srv xfrm policy
+    if [[ -n "${LAB_BENCH_ABLATE:-}" ]]; then
+        # Diagnosis, not a figure of ours: the same daemon with its guards taken away one by one,
+        # to see what each costs the datapath (the box is not safe like this).
+        ip netns exec srv nft delete table inet appliance_l2tp || true
+        lab_check ours-no-l2tp-guard-iperf3 iperf ours-no-l2tp-guard appliance
+        ip netns exec srv nft delete table inet appliance_vpn || true
+        lab_check ours-no-nft-iperf3 iperf ours-no-nft appliance
+        ip -n srv xfrm policy flush || true
+        lab_check ours-no-nft-no-xfrm-iperf3 iperf ours-no-nft-no-xfrm appliance
+    fi
     ours_stop
 fi
 if [[ "$TARGETS" == *" ours-user "* ]]; then
     lab_require ours-user-start ours_start userspace
-    lab_check ours-user-iperf3 iperf ours-user
+    lab_check ours-user-iperf3 iperf ours-user appliance
     ours_stop
 fi
 if [[ "$TARGETS" == *" xl2tpd "* ]]; then
     lab_require xl2tpd-start xl2tpd_start
-    lab_check xl2tpd-memory memory xl2tpd xl2tpd pppd
-    lab_check xl2tpd-rate rate xl2tpd
-    lab_check xl2tpd-iperf3 iperf xl2tpd
+    [[ "$PARTS" == *" memory "* ]] && lab_check xl2tpd-memory memory xl2tpd xl2tpd pppd
+    [[ "$PARTS" == *" rate "* ]] && lab_check xl2tpd-rate rate xl2tpd
+    lab_check xl2tpd-iperf3 iperf xl2tpd xl2tpd pppd
     xl2tpd_stop
 fi
 
