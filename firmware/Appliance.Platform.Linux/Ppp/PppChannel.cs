@@ -5,9 +5,10 @@ using static Appliance.Platform.Linux.Interop.Libc;
 namespace Appliance.Platform.Linux.Ppp;
 
 /// <summary>
-/// A /dev/ppp handle attached to one ppp channel (PPPIOCATTCHAN): the PPP core reads and writes
-/// the link's control frames here (LCP, authentication, IPCP, and every frame while no unit is
-/// connected). A frame is the PPP protocol field followed by the information field, without
+/// A /dev/ppp handle attached to one ppp channel (PPPIOCATTCHAN): the PPP core writes every
+/// control frame here and reads LCP and authentication here; the network control protocols
+/// (IPCP and the like) too while no unit is connected, after that the unit hands them up
+/// (<see cref="PppUnit.TryRead"/>). A frame is the PPP protocol field followed by the information field, without
 /// address and control bytes (the L2TP channel adds FF 03 on send and strips it on receive).
 /// Non-blocking: <see cref="TryRead"/> returns -1 when nothing is queued.
 /// </summary>
@@ -88,23 +89,7 @@ public sealed unsafe class PppChannel : IDisposable
 
     /// <summary>Reads one frame into <paramref name="buffer"/>: its length, or -1 when none is
     /// queued. A frame longer than the buffer is cut to it (size the buffer for the MRU + 2).</summary>
-    public int TryRead(Span<byte> buffer)
-    {
-        while (true)
-        {
-            nint read;
-            fixed (byte* p = buffer)
-                read = Libc.read(Fd, p, (nuint)buffer.Length);
-            if (read >= 0)
-                return (int)read;
-            int errno = Marshal.GetLastPInvokeError();
-            if (errno == EINTR)
-                continue;
-            if (errno == EAGAIN)
-                return -1;
-            throw new SyscallException($"read(ppp channel {Index})", errno);
-        }
-    }
+    public int TryRead(Span<byte> buffer) => DevPpp.TryReadFrame(Fd, buffer, $"ppp channel {Index}");
 
     /// <summary>Waits until a frame is queued (true) or <paramref name="timeout"/> passes (false).</summary>
     public bool WaitReadable(TimeSpan timeout) => Libc.WaitReadable(Fd, timeout, $"ppp channel {Index}");

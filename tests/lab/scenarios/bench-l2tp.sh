@@ -19,6 +19,7 @@
 # results directory. Settings: LAB_BENCH_SESSIONS (50, rate), LAB_BENCH_HOLD (100, memory), LAB_BENCH_CONCURRENCY (4),
 # LAB_BENCH_IPERF (56M), LAB_BENCH_DRIVER (out/bench-l2tp/Appliance.Bench.L2tp),
 # LAB_BENCH_TARGETS ("ours ours-user xl2tpd"), LAB_BENCH_PARTS ("memory rate"; iperf3 always runs),
+# LAB_BENCH_IPERF_ROUNDS (3: rounds of three iperf3 runs, ours and xl2tpd taking turns),
 # LAB_BENCH_ABLATE (set: after ours' iperf3, the same again with its nft tables and then its XFRM
 # policies removed, to see what each costs; a diagnosis only).
 set -euo pipefail
@@ -257,7 +258,14 @@ EOF
     cpu_pct="$(awk -v t="$((ticks1 - ticks0))" -v hz="$(getconf CLK_TCK)" -v a="$wall0" -v b="$wall1" 'BEGIN { printf "%.1f", 100 * t / hz / (b - a) }')"
     echo "iperf3 exit $rc: runs$all Mbit/s received; best $mbit; server processes ($*) used $cpu_pct % of the CPU meanwhile"
     result "$label.iperf_server_cpu_pct" "$cpu_pct"
-    result "$label.iperf_runs" "${all# }"
+    # Over every round of this label: all runs listed, the best one kept.
+    local before_runs before_best
+    before_runs="$(get "$label.iperf_runs")"; before_best="$(get "$label.iperf_mbit")"
+    [[ "$before_runs" == - ]] && before_runs=""
+    result "$label.iperf_runs" "${before_runs:+$before_runs }${all# }"
+    if [[ "$before_best" != - && "$before_best" != nan ]] && { [[ "$mbit" == nan ]] || awk -v a="$before_best" -v b="$mbit" 'BEGIN { exit !(a > b) }'; }; then
+        mbit="$before_best"
+    fi
     result "$label.iperf_mbit" "$mbit"
     timeout 10 sh -c "echo 'd bench' > '$LAC/control'" || true
     sleep 2
@@ -400,6 +408,17 @@ if [[ "$TARGETS" == *" xl2tpd "* ]]; then
     lab_check xl2tpd-iperf3 iperf xl2tpd xl2tpd pppd
     xl2tpd_stop
 fi
+# More iperf3 rounds, the two servers taking turns (each freshly started): under TCG on a shared
+# host one run swings by more than a factor of 1.5 with what the host does meanwhile, so the
+# best of many runs spread over the whole benchmark is what tells the servers apart.
+if [[ "$TARGETS" == *" ours "* && "$TARGETS" == *" xl2tpd "* ]]; then
+    for round in $(seq 2 "${LAB_BENCH_IPERF_ROUNDS:-3}"); do
+        lab_check "ours-start-round-$round" ours_start auto && lab_check "ours-iperf3-round-$round" iperf ours appliance
+        ours_stop
+        lab_check "xl2tpd-start-round-$round" xl2tpd_start && lab_check "xl2tpd-iperf3-round-$round" iperf xl2tpd xl2tpd pppd
+        xl2tpd_stop
+    done
+fi
 
 # --- the table ---------------------------------------------------------------------------
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || a == "nan" || b == "nan" || b + 0 == 0) print "n/a"; else printf "%.2fx", a / b }'; }
@@ -417,7 +436,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || a == "nan
         "$(ratio "$(get ours.pss_per_session_kib)" "$(get xl2tpd.pss_per_session_kib)")" ""
     printf '%-38s %14s %14s %10s %s\n' "memory per session, RSS kB" "$(get ours.rss_per_session_kib)" "$(get xl2tpd.rss_per_session_kib)" \
         "$(ratio "$(get ours.rss_per_session_kib)" "$(get xl2tpd.rss_per_session_kib)")" ""
-    printf '%-38s %14s %14s %10s %s\n' "iperf3 one session, Mbit/s, best of 3 ($(get ours.datapath))" "$(get ours.iperf_mbit)" "$(get xl2tpd.iperf_mbit)" \
+    printf '%-38s %14s %14s %10s %s\n' "iperf3 one session, Mbit/s, best of $(wc -w <<< "$(get ours.iperf_runs)")/$(wc -w <<< "$(get xl2tpd.iperf_runs)") ($(get ours.datapath))" "$(get ours.iperf_mbit)" "$(get xl2tpd.iperf_mbit)" \
         "$(ratio "$(get ours.iperf_mbit)" "$(get xl2tpd.iperf_mbit)")" ">= 1.0x"
     printf '%-38s %14s %14s %10s %s\n' "iperf3 one session, Mbit/s, best of 3 (userspace)" "$(get ours-user.iperf_mbit)" "$(get xl2tpd.iperf_mbit)" \
         "$(ratio "$(get ours-user.iperf_mbit)" "$(get xl2tpd.iperf_mbit)")" ""

@@ -148,9 +148,13 @@ internal sealed class KernelL2tp : IKernelL2tp, IDisposable
         if (!_sessions.TryGetValue(id, out var s)) { reason = "no kernel session"; return false; }
         try
         {
-            s.Link.DestroyUnit(); // IPCP again on the same link: a fresh unit
-            // The unit's MRU bounds what it accepts, not what it sends: generous, as pppd's default.
-            var unit = s.Link.CreateUnit(1500);
+            PppUnit unit;
+            lock (s.UnitGate)
+            {
+                s.Link.DestroyUnit(); // IPCP again on the same link: a fresh unit
+                // The unit's MRU bounds what it accepts, not what it sends: generous, as pppd's default.
+                unit = s.Link.CreateUnit(1500);
+            }
             int index = _rtnl.GetIndex(unit.InterfaceName);
             _rtnl.SetMtu(index, (uint)mtu);
             _rtnl.AddPointToPointAddress(index, local, peer);
@@ -162,8 +166,7 @@ internal sealed class KernelL2tp : IKernelL2tp, IDisposable
         }
         catch (Exception e) when (e is IOException or ArgumentException or InvalidOperationException)
         {
-            foreach (var f in s.Link.DestroyUnit())
-                _log.Warn("l2tp", "ppp unit teardown step failed", ("session", id), ("error", f.Message));
+            s.DestroyUnit(_log);
             reason = e.Message;
             return false;
         }
@@ -171,9 +174,7 @@ internal sealed class KernelL2tp : IKernelL2tp, IDisposable
 
     public void NetworkDown(long id)
     {
-        if (!_sessions.TryGetValue(id, out var s)) return;
-        foreach (var f in s.Link.DestroyUnit())
-            _log.Warn("l2tp", "ppp unit teardown step failed", ("session", id), ("error", f.Message));
+        if (_sessions.TryGetValue(id, out var s)) s.DestroyUnit(_log);
     }
 
     public (long In, long Out)? Counters(long id)
@@ -226,7 +227,7 @@ internal sealed class KernelL2tp : IKernelL2tp, IDisposable
         public HashSet<long> Sessions { get; } = [];
     }
 
-    /// <summary>One kernel session and the thread that reads its channel.</summary>
+    /// <summary>One kernel session and the thread that reads its channel and unit.</summary>
     private sealed class Session
     {
         /// <summary>How long the reader waits per poll: also how long a teardown may wait for it.</summary>
@@ -249,6 +250,23 @@ internal sealed class KernelL2tp : IKernelL2tp, IDisposable
         public ushort TunnelId { get; }
         public L2tpPppLink Link { get; }
 
+        /// <summary>Held while the reader reads the unit and while the runner creates or closes
+        /// it, so the reader never reads a unit fd number the kernel has reused.</summary>
+        public object UnitGate { get; } = new();
+
+        public void DestroyUnit(Log log)
+        {
+            lock (UnitGate)
+            {
+                foreach (var f in Link.DestroyUnit())
+                    log.Warn("l2tp", "ppp unit teardown step failed", ("session", Id), ("error", f.Message));
+            }
+        }
+
+        /// <summary>LCP and authentication frames come up the channel. Once a unit is connected,
+        /// the network control protocols' frames (IPCP, IPV6CP, CCP: a Configure-Request resent
+        /// after IPCP opened, a Terminate-Request) come up the unit instead; it is looked at
+        /// after each wake-up of the channel's poll, so within one poll interval.</summary>
         private void ReadLoop()
         {
             var buffer = new byte[ChannelBuffer];
@@ -256,10 +274,15 @@ internal sealed class KernelL2tp : IKernelL2tp, IDisposable
             {
                 try
                 {
-                    if (!Link.Channel.WaitReadable(PollInterval)) continue;
+                    bool ready = Link.Channel.WaitReadable(PollInterval);
                     int n;
-                    while (!_stopping && (n = Link.Channel.TryRead(buffer)) > 0)
+                    while (ready && !_stopping && (n = Link.Channel.TryRead(buffer)) > 0)
                         _sink.TryWrite(new KernelPppFrame(Id, buffer.AsSpan(0, n).ToArray()));
+                    lock (UnitGate)
+                    {
+                        while (!_stopping && Link.Unit is { } unit && (n = unit.TryRead(buffer)) > 0)
+                            _sink.TryWrite(new KernelPppFrame(Id, buffer.AsSpan(0, n).ToArray()));
+                    }
                 }
                 catch (ObjectDisposedException) { return; }
                 catch (SyscallException) when (_stopping) { return; }
@@ -273,8 +296,11 @@ internal sealed class KernelL2tp : IKernelL2tp, IDisposable
         {
             _stopping = true;
             _reader.Join(PollInterval * 5);
-            foreach (var f in Link.Close())
-                log.Warn("l2tp", "kernel session teardown step failed", ("session", Id), ("error", f.Message));
+            lock (UnitGate)
+            {
+                foreach (var f in Link.Close())
+                    log.Warn("l2tp", "kernel session teardown step failed", ("session", Id), ("error", f.Message));
+            }
         }
     }
 }
