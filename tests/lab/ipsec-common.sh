@@ -339,7 +339,13 @@ guards_installed() {
     local p
     p="$(ip -n box xfrm policy)"
     echo "$p"
-    grep -A2 'proto udp dport 1701' <<< "$p" | grep -q 'dir in priority 2000' || { echo "no inbound L2TP guard"; return 1; }
+    if ! grep -A2 'proto udp dport 1701' <<< "$p" | grep -q 'dir in priority 2000'; then
+        # With the kernel L2TP datapath the daemon's nft input rule is the inbound guard (the
+        # policy is removed so that received packets skip the policy lookup).
+        ip netns exec box nft list table inet appliance_l2tp 2> /dev/null | grep -q 'udp dport 1701 meta mark .* drop' \
+            || { echo "no inbound L2TP guard: neither the policy nor the nft rule"; return 1; }
+        echo "inbound L2TP guard: the nft rule in inet appliance_l2tp"
+    fi
     grep -A2 'proto udp sport 1701' <<< "$p" | grep -q 'action block' || { echo "no outbound L2TP block"; return 1; }
 }
 ike_ports_open() { ip netns exec box ss -Hlun | grep -q ':500 ' && ip netns exec box ss -Hlun | grep -q ':4500 '; }

@@ -126,6 +126,8 @@ internal sealed class IkeRunner : IAsyncDisposable, ISessionTransport
                 plainLan?.NftMatch);
             if (kernelL2tp is null)
                 log.Warn("l2tp", "kernel L2TP/PPP datapath unavailable: sessions run in the process", ("reason", why));
+            else if (esp is KernelEspDatapath kernelEsp && !kernelEsp.HandInboundGuardToNft())
+                log.Warn("esp", "inbound L2TP guard policy kept beside the nft rule (the kernel refused its delete): every received packet pays a policy lookup");
         }
         var plain = plainLan is null ? null : OpenPlainLanL2tp(plainLan, esp, ref l2tpSocket, log);
         var sessionOptions = SessionOptions(config, users);

@@ -20,8 +20,8 @@
 # LAB_BENCH_IPERF (56M), LAB_BENCH_DRIVER (out/bench-l2tp/Appliance.Bench.L2tp),
 # LAB_BENCH_TARGETS ("ours ours-user xl2tpd"), LAB_BENCH_PARTS ("memory rate"; iperf3 always runs),
 # LAB_BENCH_IPERF_ROUNDS (3: rounds of three iperf3 runs, ours and xl2tpd taking turns),
-# LAB_BENCH_ABLATE (set: after ours' iperf3, the same again with its nft tables and then its XFRM
-# policies removed, to see what each costs; a diagnosis only).
+# LAB_BENCH_ABLATE (set: in rounds 2 and later, ours also without its nft tables, and without its
+# XFRM policies, to see what each costs; a diagnosis only).
 set -euo pipefail
 # shellcheck source=tests/lab/lib.sh
 . "$LAB_DIR/lib.sh"
@@ -384,16 +384,6 @@ if [[ "$TARGETS" == *" ours "* ]]; then
     lab_capture ours-status appliance status --json
     lab_capture ours-nft nft -a list ruleset
     lab_capture ours-xfrm-policies ip -n srv xfrm policy
-    if [[ -n "${LAB_BENCH_ABLATE:-}" ]]; then
-        # Diagnosis, not a figure of ours: the same daemon with its guards taken away one by one,
-        # to see what each costs the datapath (the box is not safe like this).
-        ip netns exec srv nft delete table inet appliance_l2tp || true
-        lab_check ours-no-l2tp-guard-iperf3 iperf ours-no-l2tp-guard appliance
-        ip netns exec srv nft delete table inet appliance_vpn || true
-        lab_check ours-no-nft-iperf3 iperf ours-no-nft appliance
-        ip -n srv xfrm policy flush || true
-        lab_check ours-no-nft-no-xfrm-iperf3 iperf ours-no-nft-no-xfrm appliance
-    fi
     ours_stop
 fi
 if [[ "$TARGETS" == *" ours-user "* ]]; then
@@ -415,6 +405,17 @@ if [[ "$TARGETS" == *" ours "* && "$TARGETS" == *" xl2tpd "* ]]; then
     for round in $(seq 2 "${LAB_BENCH_IPERF_ROUNDS:-3}"); do
         lab_check "ours-start-round-$round" ours_start auto && lab_check "ours-iperf3-round-$round" iperf ours appliance
         ours_stop
+        if [[ -n "${LAB_BENCH_ABLATE:-}" ]]; then
+            # Diagnosis, not a figure of ours: the same daemon without its nft tables, and without
+            # its XFRM policies, to see what each costs the datapath (the box is not safe so).
+            lab_check "ours-no-nft-start-round-$round" ours_start auto &&
+                ip netns exec srv nft delete table inet appliance_l2tp && ip netns exec srv nft delete table inet appliance_vpn &&
+                lab_check "ours-no-nft-iperf3-round-$round" iperf ours-no-nft appliance
+            ours_stop
+            lab_check "ours-no-xfrm-start-round-$round" ours_start auto && ip -n srv xfrm policy flush &&
+                lab_check "ours-no-xfrm-iperf3-round-$round" iperf ours-no-xfrm appliance
+            ours_stop
+        fi
         lab_check "xl2tpd-start-round-$round" xl2tpd_start && lab_check "xl2tpd-iperf3-round-$round" iperf xl2tpd xl2tpd pppd
         xl2tpd_stop
     done

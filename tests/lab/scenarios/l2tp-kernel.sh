@@ -184,6 +184,17 @@ control_frame() { # FROM TO FRAME
 }
 lab_check control-frame-a-to-b control_frame a b c02109010008deadbeef
 lab_check control-frame-b-to-a control_frame b a c0210a010008cafef00d
+# Once the channel is connected to a unit, a network control protocol's frame (here an IPCP
+# Configure-Request for 10.99.0.2) comes up the unit, not the channel: the daemon reads both.
+ncp_frame_up_the_unit() {
+    local frame=80210101000a03060a630002 got
+    ctl b send-control "$frame"
+    got="$(ctl a recv-unit 5)" || { echo "$got"; return 1; }
+    echo "$got"
+    [[ "$got" == "frame $frame" ]]
+    must_fail ctl a recv-control 1
+}
+lab_check ncp-frame-up-the-unit ncp_frame_up_the_unit
 
 # --- L2TP control messages reach the tunnel socket; a new peer reaches the listener ----------
 # HELLO (message type 6) to tunnel 10: T, L, S bits, version 2, length 20, Ns = Nr = 0, then the

@@ -161,6 +161,18 @@ internal sealed class LinkSide
                 output.WriteLine(n < 0 ? "no frame" : $"frame {Convert.ToHexString(buffer, 0, n).ToLowerInvariant()}");
                 return n < 0 ? 1 : 0;
             }
+            case "recv-unit":
+            {
+                // Frames the unit hands up (network control protocols once the channel is
+                // connected to it); the unit has no poll helper of its own, so this polls.
+                var buffer = new byte[2048];
+                var deadline = DateTime.UtcNow + Seconds(args);
+                int n;
+                while ((n = _unit?.TryRead(buffer) ?? -1) < 0 && DateTime.UtcNow < deadline)
+                    Thread.Sleep(50);
+                output.WriteLine(n < 0 ? "no frame" : $"frame {Convert.ToHexString(buffer, 0, n).ToLowerInvariant()}");
+                return n < 0 ? 1 : 0;
+            }
             case "send-l2tp-control":
             {
                 byte[] message = Convert.FromHexString(args.Single());
