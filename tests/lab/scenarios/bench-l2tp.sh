@@ -422,6 +422,8 @@ if [[ "$TARGETS" == *" ours "* && "$TARGETS" == *" xl2tpd "* ]]; then
 fi
 
 # --- the table ---------------------------------------------------------------------------
+# median "A B C ...": the middle run (the mean of the two middle ones for an even count); - for none.
+median() { tr ' ' '\n' <<< "$1" | grep -E '^[0-9.]+$' | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || a == "nan" || b == "nan" || b + 0 == 0) print "n/a"; else printf "%.2fx", a / b }'; }
 {
     echo "L2TP + PPP servers on the lab kernel ($(uname -r), qemu TCG), rate: $N sessions, memory: $HOLD_N held, $C in flight, plain L2TP on the LAN side"
@@ -439,6 +441,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || a == "nan
         "$(ratio "$(get ours.rss_per_session_kib)" "$(get xl2tpd.rss_per_session_kib)")" ""
     printf '%-38s %14s %14s %10s %s\n' "iperf3 one session, Mbit/s, best of $(wc -w <<< "$(get ours.iperf_runs)")/$(wc -w <<< "$(get xl2tpd.iperf_runs)") ($(get ours.datapath))" "$(get ours.iperf_mbit)" "$(get xl2tpd.iperf_mbit)" \
         "$(ratio "$(get ours.iperf_mbit)" "$(get xl2tpd.iperf_mbit)")" ">= 1.0x"
+    printf '%-38s %14s %14s %10s %s\n' "iperf3 one session, Mbit/s, median" "$(median "$(get ours.iperf_runs)")" "$(median "$(get xl2tpd.iperf_runs)")" \
+        "$(ratio "$(median "$(get ours.iperf_runs)")" "$(median "$(get xl2tpd.iperf_runs)")")" ""
     printf '%-38s %14s %14s %10s %s\n' "iperf3 one session, Mbit/s, best of 3 (userspace)" "$(get ours-user.iperf_mbit)" "$(get xl2tpd.iperf_mbit)" \
         "$(ratio "$(get ours-user.iperf_mbit)" "$(get xl2tpd.iperf_mbit)")" ""
     echo "memory: (sum over the server's processes with $HOLD_N sessions asked for - the same freshly started, idle) / the sessions it held then;"
