@@ -339,17 +339,21 @@ guards_installed() {
     local p
     p="$(ip -n box xfrm policy)"
     echo "$p"
-    if ! grep -A2 'proto udp dport 1701' <<< "$p" | grep -q 'dir in priority 2000'; then
+    if ! grep -A2 'proto udp dport 1701' <<< "$p" | grep 'dir in priority 2000' > /dev/null; then
         # With the kernel L2TP datapath the daemon's nft input rule is the inbound guard (the
         # policy is removed so that received packets skip the policy lookup).
-        ip netns exec box nft list table inet appliance_l2tp 2> /dev/null | grep -q 'udp dport 1701 meta mark .* drop' \
-            || { echo "no inbound L2TP guard: neither the policy nor the nft rule"; return 1; }
+        # (Read whole first: with pipefail, grep -q quitting early would fail nft with SIGPIPE.)
+        local t
+        t="$(ip netns exec box nft list table inet appliance_l2tp 2>&1 || true)"
+        grep -q 'udp dport 1701 meta mark .* drop' <<< "$t" \
+            || { echo "$t"; echo "no inbound L2TP guard: neither the policy nor the nft rule"; return 1; }
         echo "inbound L2TP guard: the nft rule in inet appliance_l2tp"
     fi
-    grep -A2 'proto udp sport 1701' <<< "$p" | grep -q 'action block' || { echo "no outbound L2TP block"; return 1; }
+    grep -A2 'proto udp sport 1701' <<< "$p" | grep 'action block' > /dev/null || { echo "no outbound L2TP block"; return 1; }
 }
-ike_ports_open() { ip netns exec box ss -Hlun | grep -q ':500 ' && ip netns exec box ss -Hlun | grep -q ':4500 '; }
-l2tp_port_open() { ip netns exec box ss -Hlun | grep -q ':1701 '; }
+# (grep reads to the end rather than -q: with pipefail an early quit can fail the writer with SIGPIPE.)
+ike_ports_open() { ip netns exec box ss -Hlun | grep ':500 ' > /dev/null && ip netns exec box ss -Hlun | grep ':4500 ' > /dev/null; }
+l2tp_port_open() { ip netns exec box ss -Hlun | grep ':1701 ' > /dev/null; }
 
 # ipsec_daemon_start: the daemon in "box" with the lab's PSK, WAN and LAN and
 # vpn.datapath=ESP_DATAPATH, up and listening on 500 and 4500 (kernel: with its
