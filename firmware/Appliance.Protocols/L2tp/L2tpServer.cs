@@ -139,12 +139,19 @@ public sealed class L2tpServer
             return Drop(actions, "control: SCCRQ without Assigned Tunnel ID");
 
         // A retransmitted SCCRQ (same endpoint, same SA, same tunnel id of theirs) goes to the
-        // tunnel it created, where it is a duplicate: acknowledged, not a second tunnel.
+        // tunnel it created, where it is a duplicate: acknowledged, not a second tunnel. Once
+        // that tunnel is closing or lingering, the same origin means the peer is dialling again
+        // (Windows uses tunnel id 1 from port 1701 every time): the old tunnel keeps its id for
+        // the acknowledgements it still owes, the new call gets a tunnel of its own.
         if (_byOrigin.TryGetValue((peer, peerTunnelId), out var existing))
         {
-            existing.Receive(header, message, now, actions);
-            Reap(existing);
-            return actions;
+            if (existing.IsActive)
+            {
+                existing.Receive(header, message, now, actions);
+                Reap(existing);
+                return actions;
+            }
+            _byOrigin.Remove((peer, peerTunnelId));
         }
         if (_tunnels.Count >= Options.MaxTunnels + ClosingSlack)
         {

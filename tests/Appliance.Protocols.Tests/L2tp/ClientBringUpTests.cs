@@ -174,6 +174,36 @@ public class ClientBringUpTests
         Assert.Single(lac.Events.OfType<L2tpTunnelDown>());
     }
 
+    /// <summary>Windows dials from port 1701 with tunnel id 1 every time: a new SCCRQ while its
+    /// previous tunnel still lingers (after either side's StopCCN) is a new call, not a resend
+    /// of the old SCCRQ, and gets a tunnel of its own at once.</summary>
+    [Theory]
+    [InlineData("client stops")]
+    [InlineData("we stop")]
+    public void Dialling_again_while_the_old_tunnel_lingers_gets_a_new_tunnel(string how)
+    {
+        var clock = new TestClock();
+        var server = new L2tpServer(new L2tpServerOptions(), new L2tpTestRandom(5));
+        var first = FakeLac.For(server, clock, ClientSccrqs.Windows);
+        ushort old = first.BringUpTunnel(ClientSccrqs.Windows.Bytes);
+        if (how == "client stops")
+            first.SendControl(0, Type(StopCcn), Avp16(AssignedTunnelId, first.TunnelId), Avp(ResultCode, U16(1)));
+        else
+        {
+            first.Absorb(server.CloseTunnel(old, "admin", clock.Now));
+            first.Expect(StopCcn);
+            first.SendZlb();
+        }
+        Assert.Equal(0, server.TunnelCount);
+
+        clock.Advance(2);
+        var again = FakeLac.For(server, clock, ClientSccrqs.Windows);
+        ushort fresh = again.BringUpTunnel(ClientSccrqs.Windows.Bytes);
+        Assert.NotEqual(old, fresh);
+        Assert.Equal(1, server.TunnelCount);
+        Assert.Equal(2, again.Events.Concat(first.Events).OfType<L2tpTunnelUp>().Count());
+    }
+
     [Fact]
     public void Closing_a_tunnel_reports_each_session_down_then_the_tunnel()
     {
