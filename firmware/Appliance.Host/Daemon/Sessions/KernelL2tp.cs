@@ -277,11 +277,11 @@ internal sealed class KernelL2tp : IKernelL2tp, IDisposable
                     bool ready = Link.Channel.WaitReadable(PollInterval);
                     int n;
                     while (ready && !_stopping && (n = Link.Channel.TryRead(buffer)) > 0)
-                        _sink.TryWrite(new KernelPppFrame(Id, buffer.AsSpan(0, n).ToArray()));
+                        HandOn(buffer, n);
                     lock (UnitGate)
                     {
                         while (!_stopping && Link.Unit is { } unit && (n = unit.TryRead(buffer)) > 0)
-                            _sink.TryWrite(new KernelPppFrame(Id, buffer.AsSpan(0, n).ToArray()));
+                            HandOn(buffer, n);
                     }
                 }
                 catch (ObjectDisposedException) { return; }
@@ -289,6 +289,8 @@ internal sealed class KernelL2tp : IKernelL2tp, IDisposable
                 catch (SyscallException) { Thread.Sleep(100); }
             }
         }
+
+        private void HandOn(byte[] buffer, int length) => _sink.TryWrite(new KernelPppFrame(Id, buffer.AsSpan(0, length).ToArray()));
 
         /// <summary>The reader stops before the channel's fd closes, so it never reads a number
         /// the kernel has given to another file in the meantime.</summary>
