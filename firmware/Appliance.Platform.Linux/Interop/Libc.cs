@@ -72,6 +72,26 @@ internal static unsafe partial class Libc
 
     /// <summary>Waits until <paramref name="fd"/> is readable (true) or the timeout passes (false).
     /// <see cref="Timeout.InfiniteTimeSpan"/> waits for ever; EINTR restarts the wait.</summary>
+    /// <summary>Reads once from a non-blocking fd that hands out whole packets or frames (TUN,
+    /// /dev/ppp): the length, or -1 when nothing is queued. Longer ones are cut to the buffer.</summary>
+    public static int TryRead(int fd, Span<byte> buffer, string what)
+    {
+        while (true)
+        {
+            nint n;
+            fixed (byte* p = buffer)
+                n = read(fd, p, (nuint)buffer.Length);
+            if (n >= 0)
+                return (int)n;
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN)
+                return -1;
+            throw new SyscallException($"read({what})", errno);
+        }
+    }
+
     public static bool WaitReadable(int fd, TimeSpan timeout, string operation)
     {
         long deadline = timeout == Timeout.InfiniteTimeSpan

@@ -19,26 +19,6 @@ internal static unsafe class DevPpp
         return fd;
     }
 
-    /// <summary>Reads one frame from a non-blocking channel or unit fd: its length, or -1 when
-    /// none is queued. A frame longer than the buffer is cut to it.</summary>
-    public static int TryReadFrame(int fd, Span<byte> buffer, string what)
-    {
-        while (true)
-        {
-            nint read;
-            fixed (byte* p = buffer)
-                read = Libc.read(fd, p, (nuint)buffer.Length);
-            if (read >= 0)
-                return (int)read;
-            int errno = Marshal.GetLastPInvokeError();
-            if (errno == EINTR)
-                continue;
-            if (errno == EAGAIN)
-                return -1;
-            throw new SyscallException($"read({what})", errno);
-        }
-    }
-
     /// <summary>ioctl with an int argument in and (for the _IOWR/_IOR ones) out.</summary>
     public static int IoctlInt(int fd, uint request, int value, string operation)
     {

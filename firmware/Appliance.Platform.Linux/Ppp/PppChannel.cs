@@ -89,7 +89,7 @@ public sealed unsafe class PppChannel : IDisposable
 
     /// <summary>Reads one frame into <paramref name="buffer"/>: its length, or -1 when none is
     /// queued. A frame longer than the buffer is cut to it (size the buffer for the MRU + 2).</summary>
-    public int TryRead(Span<byte> buffer) => DevPpp.TryReadFrame(Fd, buffer, $"ppp channel {Index}");
+    public int TryRead(Span<byte> buffer) => Libc.TryRead(Fd, buffer, $"ppp channel {Index}");
 
     /// <summary>Waits until a frame is queued (true) or <paramref name="timeout"/> passes (false).</summary>
     public bool WaitReadable(TimeSpan timeout) => Libc.WaitReadable(Fd, timeout, $"ppp channel {Index}");

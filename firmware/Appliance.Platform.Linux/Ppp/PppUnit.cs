@@ -48,7 +48,7 @@ public sealed unsafe class PppUnit : IDisposable
     /// <summary>Reads one frame the unit hands up instead of the network: the frames of
     /// network control protocols (IPCP, IPV6CP, CCP) that arrive once the channel is connected
     /// to it. Its length, or -1 when none is queued; protocol field first, like a channel's.</summary>
-    public int TryRead(Span<byte> buffer) => DevPpp.TryReadFrame(Fd, buffer, InterfaceName);
+    public int TryRead(Span<byte> buffer) => Interop.Libc.TryRead(Fd, buffer, InterfaceName);
 
     /// <summary>PPPIOCSMRU: the largest frame the unit accepts (what LCP negotiated).</summary>
     public void SetMru(int mru)

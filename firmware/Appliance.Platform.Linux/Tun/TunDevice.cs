@@ -69,23 +69,7 @@ public sealed unsafe class TunDevice : IDisposable
 
     /// <summary>Reads one IP packet: its length, or -1 when none is queued. A packet longer than
     /// the buffer is cut to it (size the buffer for the interface's MTU).</summary>
-    public int TryRead(Span<byte> buffer)
-    {
-        while (true)
-        {
-            nint n;
-            fixed (byte* p = buffer)
-                n = read(Fd, p, (nuint)buffer.Length);
-            if (n >= 0)
-                return (int)n;
-            int errno = Marshal.GetLastPInvokeError();
-            if (errno == EINTR)
-                continue;
-            if (errno == EAGAIN)
-                return -1;
-            throw new SyscallException($"read({Name})", errno);
-        }
-    }
+    public int TryRead(Span<byte> buffer) => Libc.TryRead(Fd, buffer, Name);
 
     /// <summary>Injects one IP packet. False when the kernel cannot take it now (EAGAIN).</summary>
     public bool TryWrite(ReadOnlySpan<byte> packet)
