@@ -120,14 +120,15 @@ internal sealed class IkeRunner : IAsyncDisposable, ISessionTransport
         // control stay here. Without it every session runs in this process, as on userspace ESP.
         var plainLan = config.PlainL2tpLan ? new PlainLanL2tp(config.LanAddress) : null;
         KernelL2tp? kernelL2tp = null;
-        if (l2tpSocket is not null)
+        if (l2tpSocket is not null && esp is KernelEspDatapath kernelEsp)
         {
-            kernelL2tp = KernelL2tp.TryOpen(l2tpSocket, ClientCarriers.MarkBase, 0xffff0000, log, out string? why,
-                plainLan?.NftMatch);
+            // A plain LAN peer's tunnel has no SA to demand; every other one wants ESP.
+            byte[] tunnelGuard = KernelEspDatapath.TunnelSocketPolicy();
+            kernelL2tp = KernelL2tp.TryOpen(l2tpSocket, carrier => PlainLanL2tp.IsPlainCarrier(carrier) ? null : tunnelGuard, log, out string? why);
             if (kernelL2tp is null)
                 log.Warn("l2tp", "kernel L2TP/PPP datapath unavailable: sessions run in the process", ("reason", why));
-            else if (esp is KernelEspDatapath kernelEsp && !kernelEsp.HandInboundGuardToNft())
-                log.Warn("esp", "inbound L2TP guard policy kept beside the nft rule (the kernel refused its delete): every received packet pays a policy lookup");
+            else if (kernelEsp.MoveInboundGuardToSockets(l2tpSocket, listenerTakesClear: plainLan is not null) is { } kept)
+                log.Warn("esp", "inbound L2TP guard policy kept in the policy database: every received packet pays a policy lookup", ("reason", kept));
         }
         var plain = plainLan is null ? null : OpenPlainLanL2tp(plainLan, esp, ref l2tpSocket, log);
         var sessionOptions = SessionOptions(config, users);

@@ -32,10 +32,6 @@ internal sealed class PlainLanL2tp(Ipv4Cidr lan)
 
     public IPAddress LanAddress => Ipv4.ToIPAddress(Lan.Address);
 
-    /// <summary>The same admission as an nft match, for the kernel L2TP datapath's input guard
-    /// (the box's own address as a source is not excluded there; <see cref="Admits"/> still is).</summary>
-    public string NftMatch => $"ip saddr {Ipv4.ToIPAddress(Lan.Network)}/{Lan.PrefixLength} ip daddr {LanAddress}";
-
     public static bool IsPlainCarrier(uint carrier) => (carrier & RangeMask) == CarrierBase;
 
     /// <summary>The peer's carrier: the base, the address's last octet and the UDP port.</summary>

@@ -79,7 +79,42 @@ public static class XfrmMessages
         ArgumentNullException.ThrowIfNull(spec);
         spec.Validate();
         var b = new NetlinkMessageBuilder(Xfrm.XFRM_MSG_NEWPOLICY, RequestAck, sequence, Xfrm.UserPolicyInfoSize);
-        var info = b.Fixed;
+        WritePolicyInfo(b.Fixed, spec);
+        if (HasTemplate(spec))
+            WriteTemplate(b.AddAttribute(Xfrm.XFRMA_TMPL, Xfrm.UserTmplSize), spec);
+        // After the template, as iproute2 orders them.
+        if (spec.Mark is { } mark)
+            WriteMark(b.AddAttribute(Xfrm.XFRMA_MARK, Xfrm.MarkSize), mark);
+        return b.ToArray();
+    }
+
+    /// <summary>
+    /// The value of setsockopt(IPPROTO_IP, IP_XFRM_POLICY): <c>xfrm_userpolicy_info</c> with its
+    /// template right behind it (the kernel's xfrm_user compiles it). A socket policy binds only
+    /// the socket it is set on, and the kernel checks it only for datagrams delivered to that
+    /// socket: nothing else the box receives pays for it, unlike a policy in the database, which
+    /// makes the kernel look up every received packet. It has no mark and no priority; inbound or
+    /// outbound only.
+    /// </summary>
+    public static byte[] SocketPolicy(XfrmPolicySpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        spec.Validate();
+        if (spec.Direction is not (XfrmPolicyDirection.In or XfrmPolicyDirection.Out))
+            throw new ArgumentException("a socket policy is inbound or outbound", nameof(spec));
+        if (spec.Mark is not null)
+            throw new ArgumentException("a socket policy carries no mark", nameof(spec));
+        bool template = HasTemplate(spec);
+        var value = new byte[Xfrm.UserPolicyInfoSize + (template ? Xfrm.UserTmplSize : 0)];
+        WritePolicyInfo(value, spec);
+        if (template) WriteTemplate(value.AsSpan(Xfrm.UserPolicyInfoSize), spec);
+        return value;
+    }
+
+    private static bool HasTemplate(XfrmPolicySpec spec) => !spec.Block && !spec.Bypass;
+
+    private static void WritePolicyInfo(Span<byte> info, XfrmPolicySpec spec)
+    {
         WriteSelector(info, spec.Selector);
         WriteLifetime(info[56..], XfrmLifetime.Unlimited);
         // curlft (120) zero.
@@ -88,12 +123,6 @@ public static class XfrmMessages
         info[160] = (byte)spec.Direction;
         info[161] = spec.Block ? Xfrm.XFRM_POLICY_BLOCK : Xfrm.XFRM_POLICY_ALLOW;
         // flags (162) 0, share (163) XFRM_SHARE_ANY = 0.
-        if (!spec.Block && !spec.Bypass)
-            WriteTemplate(b.AddAttribute(Xfrm.XFRMA_TMPL, Xfrm.UserTmplSize), spec);
-        // After the template, as iproute2 orders them.
-        if (spec.Mark is { } mark)
-            WriteMark(b.AddAttribute(Xfrm.XFRMA_MARK, Xfrm.MarkSize), mark);
-        return b.ToArray();
     }
 
     private static void WriteTemplate(Span<byte> t, XfrmPolicySpec spec)

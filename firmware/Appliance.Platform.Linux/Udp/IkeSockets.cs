@@ -22,9 +22,6 @@ public sealed class IkeSockets : IAsyncDisposable
 {
     public const int MaxDatagram = 65535;
 
-    // How often a receiving thread blocked in recvmsg looks at the stop flag when nothing arrives;
-    // closing the socket normally wakes it at once, this bounds the wait if it does not.
-    private const int ReceiveTimeoutMs = 1000;
 
     // The kernel's queue is the only buffer in front of the IKE thread: while it is busy or
     // preempted, handshakes from many clients (and on 4500 their ESP) pile up there. The default
@@ -85,7 +82,6 @@ public sealed class IkeSockets : IAsyncDisposable
         try
         {
             socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.PacketInformation, true);
-            socket.ReceiveTimeout = ReceiveTimeoutMs;
             EnlargeReceiveBuffer(socket);
             socket.Bind(new IPEndPoint(address, port));
             return socket;
@@ -124,7 +120,7 @@ public sealed class IkeSockets : IAsyncDisposable
             IPPacketInformation info;
             try { received = socket.ReceiveMessageFrom(buffer, ref flags, ref remote, out info); }
             catch (ObjectDisposedException) { return; }
-            catch (SocketException) { continue; } // timeout, or an ICMP error; the next datagram is unaffected
+            catch (SocketException) { continue; } // an ICMP error; the next datagram is unaffected
             if (_stop.IsCancellationRequested) return;
             var from = (IPEndPoint)remote;
             var local = new IPEndPoint(info.Address, port);
@@ -168,6 +164,15 @@ public sealed class IkeSockets : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _stop.Cancel();
+        // The receiving threads block in recvmsg without a timeout (an idle box should not wake
+        // up for nothing): shutting the sockets down wakes them at once (Linux does so even for
+        // an unconnected UDP socket, though it answers ENOTCONN).
+        foreach (var socket in new[] { _ike, _natT })
+        {
+            try { socket.Shutdown(SocketShutdown.Both); }
+            catch (SocketException) { }
+            catch (ObjectDisposedException) { }
+        }
         _ike.Dispose();
         _natT.Dispose();
         await Task.WhenAll(_loops);

@@ -19,7 +19,7 @@ public readonly record struct MarkedDatagram(byte[] Data, IPEndPoint From, IPEnd
 /// </summary>
 public sealed unsafe partial class MarkedL2tpSocket : IDisposable
 {
-    private const int SOL_SOCKET = 1, SO_REUSEADDR = 2, SO_REUSEPORT = 15, SO_MARK = 36, SO_RCVMARK = 75, IPPROTO_IP = 0, IP_PKTINFO = 8;
+    private const int SOL_SOCKET = 1, SO_REUSEADDR = 2, SO_REUSEPORT = 15, SO_MARK = 36, SO_RCVMARK = 75, IPPROTO_IP = 0, IP_PKTINFO = 8, IP_XFRM_POLICY = 17;
     private const int MaxDatagram = 65535;
     private readonly Socket _socket;
     private readonly int _fd;
@@ -73,22 +73,26 @@ public sealed unsafe partial class MarkedL2tpSocket : IDisposable
     /// blocks unmarked UDP from 1701. The kernel UDP lookup prefers a connected socket, so the
     /// peer's datagrams land here; the control messages (and data of sessions the kernel does
     /// not know) that the kernel passes up go, with their marks, into this listener's queue.
+    /// <paramref name="inboundPolicy"/>, when given, is set before the socket is bound (see
+    /// <see cref="SetInboundPolicy"/>), so no datagram reaches it unchecked.
     /// </summary>
-    public MarkedL2tpSocket OpenTunnelSocket(IPEndPoint local, IPEndPoint peer, uint mark) =>
-        OpenTunnelSocket(local, peer, mark, startReading: true);
+    public MarkedL2tpSocket OpenTunnelSocket(IPEndPoint local, IPEndPoint peer, uint mark, byte[]? inboundPolicy = null) =>
+        OpenTunnelSocket(local, peer, mark, inboundPolicy, startReading: true);
 
     /// <summary>Tests: <paramref name="startReading"/> false leaves datagrams queued in the kernel
     /// until <see cref="Dispose"/>, as they are when the reader has not got to them yet.</summary>
-    internal MarkedL2tpSocket OpenTunnelSocket(IPEndPoint local, IPEndPoint peer, uint mark, bool startReading)
+    internal MarkedL2tpSocket OpenTunnelSocket(IPEndPoint local, IPEndPoint peer, uint mark, byte[]? inboundPolicy, bool startReading)
     {
         ArgumentNullException.ThrowIfNull(local);
         ArgumentNullException.ThrowIfNull(peer);
         var socket = NewSocket();
         try
         {
+            int fd = (int)socket.SafeHandle.DangerousGetHandle();
             uint m = mark;
-            if (setsockopt((int)socket.SafeHandle.DangerousGetHandle(), SOL_SOCKET, SO_MARK, &m, sizeof(uint)) != 0)
+            if (setsockopt(fd, SOL_SOCKET, SO_MARK, &m, sizeof(uint)) != 0)
                 throw new SocketException(Marshal.GetLastPInvokeError());
+            if (inboundPolicy is not null) SetPolicy(fd, inboundPolicy);
             socket.Bind(local);
             socket.Connect(peer);
             return new MarkedL2tpSocket(socket, _received, $"l2tp-{peer}", startReading);
@@ -97,6 +101,25 @@ public sealed unsafe partial class MarkedL2tpSocket : IDisposable
         {
             socket.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// An XFRM policy for this socket alone (IP_XFRM_POLICY; the bytes from
+    /// XfrmMessages.SocketPolicy). The kernel checks an inbound one for every datagram UDP
+    /// delivers to the socket, before the encapsulation hook through which the kernel's L2TP
+    /// takes a tunnel's data, and drops what did not come through a matching SA (counted in
+    /// /proc/net/xfrm_stat). Needs CAP_NET_ADMIN and xfrm_user.
+    /// </summary>
+    public void SetInboundPolicy(byte[] policy) => SetPolicy(_fd, policy);
+
+    private static void SetPolicy(int fd, byte[] policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        fixed (byte* p = policy)
+        {
+            if (setsockopt(fd, IPPROTO_IP, IP_XFRM_POLICY, p, policy.Length) != 0)
+                throw new SocketException(Marshal.GetLastPInvokeError());
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Net;
+using Appliance.Platform.Linux.Netlink;
 using Appliance.Platform.Linux.Udp;
 
 namespace Appliance.Platform.Linux.Tests.Udp;
@@ -81,7 +82,7 @@ public class MarkedL2tpSocketTests
         using var listener = MarkedL2tpSocket.Open(IPAddress.Loopback, 0);
         using var peer = MarkedL2tpSocket.Open(IPAddress.Loopback, 0);
         var box = new IPEndPoint(IPAddress.Loopback, listener.Port);
-        var tunnel = listener.OpenTunnelSocket(box, new IPEndPoint(IPAddress.Loopback, peer.Port), 0x4c32000a, startReading: false);
+        var tunnel = listener.OpenTunnelSocket(box, new IPEndPoint(IPAddress.Loopback, peer.Port), 0x4c32000a, inboundPolicy: null, startReading: false);
         const int count = 50;
         for (int i = 0; i < count; i++) peer.Send([(byte)i, 0xAA], box, 0x4c320005);
         tunnel.Dispose();
@@ -91,5 +92,45 @@ public class MarkedL2tpSocketTests
         try { for (int i = 0; i < count; i++) seen.Add((await listener.Received.ReadAsync(timeout.Token)).Data[0]); } catch (OperationCanceledException) { Assert.Fail($"only {seen.Count}"); }
         Assert.Equal(count, seen.Count);
         Assert.Equal(0, listener.Overflow);
+    }
+
+    /// <summary>The kernel L2TP datapath's guard: a tunnel socket with an inbound socket policy
+    /// that wants ESP takes nothing that came in clear, even from its own peer: the kernel drops
+    /// it before the socket (and before the encapsulation hook the kernel's L2TP uses) and
+    /// counts it as a template mismatch. The listener beside it, without a policy, still
+    /// receives clear datagrams.</summary>
+    [Fact]
+    public async Task A_tunnel_socket_with_an_inbound_policy_drops_what_came_in_clear()
+    {
+        using var listener = MarkedL2tpSocket.Open(IPAddress.Loopback, 0);
+        using var peer = MarkedL2tpSocket.Open(IPAddress.Loopback, 0);
+        using var other = MarkedL2tpSocket.Open(IPAddress.Loopback, 0);
+        var box = new IPEndPoint(IPAddress.Loopback, listener.Port);
+        var policy = XfrmMessages.SocketPolicy(new XfrmPolicySpec
+        {
+            Selector = new XfrmSelector(IPAddress.Any, IPAddress.Any, Xfrm.IPPROTO_UDP, DestinationPort: (ushort)listener.Port, SourcePrefix: 0, DestinationPrefix: 0),
+            Direction = XfrmPolicyDirection.In,
+            ReqId = 9,
+        });
+        using var tunnel = listener.OpenTunnelSocket(box, new IPEndPoint(IPAddress.Loopback, peer.Port), 0x4c320009, policy);
+        long mismatches = TemplateMismatches();
+
+        peer.Send([1], box, 0x4c320009);
+        other.Send([2], box, 0);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        Assert.Equal([2], (await listener.Received.ReadAsync(timeout.Token)).Data);
+        await Task.Delay(300);
+        Assert.False(listener.Received.TryRead(out var leaked), $"a clear datagram got through: {leaked.Data?.FirstOrDefault()}");
+        Assert.True(TemplateMismatches() > mismatches, "the kernel did not count the drop as a template mismatch");
+    }
+
+    private static long TemplateMismatches()
+    {
+        foreach (string line in File.ReadLines("/proc/net/xfrm_stat"))
+        {
+            var f = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            if (f.Length == 2 && f[0] == "XfrmInTmplMismatch") return long.Parse(f[1], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        throw new InvalidOperationException("no XfrmInTmplMismatch in /proc/net/xfrm_stat");
     }
 }

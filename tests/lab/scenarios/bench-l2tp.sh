@@ -218,6 +218,15 @@ cpu_ticks() {
     done
     echo "$total"
 }
+# thread_ticks PID...: one line per thread, "PID/TID NAME TICKS" (user + system).
+thread_ticks() {
+    local p t
+    for p in "$@"; do
+        for t in /proc/"$p"/task/*; do
+            awk -v id="$p/${t##*/}" -v name="$(cat "$t/comm" 2> /dev/null)" '{print id, name, $14 + $15}' "$t/stat" 2> /dev/null || true
+        done
+    done
+}
 
 # iperf LABEL [SERVER_COMM...]: dial with the LAC, route 10.200.0.0/24 through its pppN,
 # iperf3 -n IPERF_SIZE; the CPU the server's processes used during the runs is reported beside.
@@ -238,6 +247,8 @@ iperf() {
     mbit=nan
     # shellcheck disable=SC2046
     ticks0="$(cpu_ticks $(srv_pids "$@"))"; wall0="$(date +%s.%N)"
+    # shellcheck disable=SC2046
+    thread_ticks $(srv_pids "$@") > "$LAB_TMP/threads0"
     for run in 1 2 3; do
         timeout 600 ip netns exec cli iperf3 -c "$TARGET_IP" -n "$IPERF_SIZE" -J --connect-timeout 10000 > "$json.$run" 2>&1 || rc=$?
         one="$("$PYTHON" - "$json.$run" << 'EOF'
@@ -254,6 +265,9 @@ EOF
     done
     # shellcheck disable=SC2046
     ticks1="$(cpu_ticks $(srv_pids "$@"))"; wall1="$(date +%s.%N)"
+    # Which threads of the server used the CPU meanwhile (those that used any).
+    # shellcheck disable=SC2046
+    thread_ticks $(srv_pids "$@") | awk 'NR == FNR { t[$1] = $3; next } { d = $3 - t[$1]; if (d > 0) printf "  thread %s %s: %d ticks\n", $1, $2, d }' "$LAB_TMP/threads0" -
     local cpu_pct
     cpu_pct="$(awk -v t="$((ticks1 - ticks0))" -v hz="$(getconf CLK_TCK)" -v a="$wall0" -v b="$wall1" 'BEGIN { printf "%.1f", 100 * t / hz / (b - a) }')"
     echo "iperf3 exit $rc: runs$all Mbit/s received; best $mbit; server processes ($*) used $cpu_pct % of the CPU meanwhile"
@@ -409,7 +423,7 @@ if [[ "$TARGETS" == *" ours "* && "$TARGETS" == *" xl2tpd "* ]]; then
             # Diagnosis, not a figure of ours: the same daemon without its nft tables, and without
             # its XFRM policies, to see what each costs the datapath (the box is not safe so).
             lab_check "ours-no-nft-start-round-$round" ours_start auto &&
-                ip netns exec srv nft delete table inet appliance_l2tp && ip netns exec srv nft delete table inet appliance_vpn &&
+                ip netns exec srv nft delete table inet appliance_vpn &&
                 lab_check "ours-no-nft-iperf3-round-$round" iperf ours-no-nft appliance
             ours_stop
             lab_check "ours-no-xfrm-start-round-$round" ours_start auto && ip -n srv xfrm policy flush &&

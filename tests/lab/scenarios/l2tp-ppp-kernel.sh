@@ -9,7 +9,10 @@
 #   and not through the daemon's TUN device (whose counters did not), and status
 #   --json shows the session's datapath and the kernel's byte counters;
 # - bob behind the same NAT works too, on whichever path the daemon chose (logged);
-# - clear L2TP from the WAN is dropped (and counted) by the daemon's nft input rule;
+# - clear L2TP from the WAN is dropped (and counted) by the kernel: the 1701 sockets'
+#   own XFRM policies, the listener's and that of alice's kernel tunnel (data with her
+#   tunnel's addresses and ports, sent in clear from the NAT router's address, never
+#   reaches her session);
 # - after every client hangs up: no kernel L2TP tunnel, no pppN, no /dev/ppp or
 #   extra file descriptors left in the daemon.
 # Logs: logs/throughput.txt (Mbit/s), logs/kernel-datapath.txt (counters, paths).
@@ -101,6 +104,36 @@ hook_after_iperf() {
         [[ "${b:-0}" -ge "$IPERF_BYTES" ]]
     }
     lab_check appliance-status-kernel-byte-counters status_bytes
+    # L2TP data in clear with everything of alice's kernel tunnel (her NAT's address and port,
+    # the box's tunnel and session ids): what anyone on the WAN path could forge. The tunnel
+    # socket's inbound policy wants an SA, so the kernel drops it before its L2TP sees it.
+    clear_data_to_tunnel_dropped() {
+        local t s line tunnel peer port session before after
+        t="$(ip netns exec box ip l2tp show tunnel)"
+        s="$(ip netns exec box ip l2tp show session)"
+        echo "$t"
+        echo "$s"
+        line="$(awk '/^Tunnel/ { id = $2; sub(",", "", id) } /From/ { to = $4 } /UDP source/ { split($NF, p, "/"); print id, to, p[2] }' <<< "$t" \
+            | awk -v nat="$LAB_NAT_WAN_IP" '$2 == nat { print; exit }')"
+        read -r tunnel peer port <<< "$line"
+        [[ -n "${tunnel:-}" && -n "${port:-}" ]] || { echo "no kernel tunnel to $LAB_NAT_WAN_IP"; return 1; }
+        session="$(awk -v t="$tunnel" '$1 == "Session" && $5 == t { print $2; exit }' <<< "$s")"
+        [[ -n "$session" ]] || { echo "no session in tunnel $tunnel"; return 1; }
+        before="$(policy_drops)"
+        # Version 2, no length, no sequence: tunnel id, session id, then PPP (FF 03, IPv4) and
+        # the start of an IP packet.
+        ip netns exec nat "$PYTHON" -c "import socket, struct
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('$peer', $port))
+data = struct.pack('>HHH', 0x0002, $tunnel, $session) + bytes([0xff, 0x03, 0x00, 0x21]) + bytes(20)
+[s.sendto(data, ('$BOX', 1701)) for _ in range(3)]"
+        sleep 1
+        after="$(policy_drops)"
+        echo "clear L2TP data from $peer:$port to tunnel $tunnel session $session; box XFRM drops: $before -> $after"
+        ip netns exec box cat /proc/net/xfrm_stat | grep -v ' 0$' || true
+        [[ $((after - before)) -ge 3 ]]
+    }
+    lab_check box-clear-l2tp-data-to-kernel-tunnel-dropped clear_data_to_tunnel_dropped
 }
 
 hook_two_clients() {
@@ -112,16 +145,16 @@ hook_two_clients() {
 }
 
 hook_before_end() {
-    # The plain SCCRQs of wan-plain-l2tp-unanswered carried no carrier mark: the daemon's input
-    # rule (the kernel's L2TP takes data before UDP's XFRM policy check) dropped and counted them.
-    l2tp_guard_counted() {
-        local t n
-        t="$(ip netns exec box nft list table inet appliance_l2tp)" || { echo "no appliance_l2tp table"; return 1; }
-        echo "$t"
-        n="$(sed -n 's/.*counter packets \([0-9]*\).*/\1/p' <<< "$t" | head -n 1)"
-        [[ "${n:-0}" -ge 3 ]]
+    # The plain SCCRQs of wan-plain-l2tp-unanswered (8) and the forged data above (3) came
+    # through no SA: the 1701 sockets' policies dropped them in the kernel and counted them.
+    clear_l2tp_counted() {
+        local n
+        n="$(policy_drops)"
+        ip netns exec box cat /proc/net/xfrm_stat | grep -v ' 0$' || true
+        echo "box XFRM policy drops since the box's namespace was made: $n (want >= 11)"
+        [[ $n -ge 11 ]]
     }
-    lab_check box-unmarked-l2tp-dropped-by-nft l2tp_guard_counted
+    lab_check box-clear-l2tp-dropped-by-socket-policies clear_l2tp_counted
     # Every chain has ended by now (section 9: the admin's kill, the client's IKE Delete, a
     # client that vanished): nothing of the kernel datapath may be left.
     lab_check appliance-status-no-sessions-left sessions_expect 30

@@ -1,5 +1,7 @@
 using System.Net;
+using System.Net.Sockets;
 using Appliance.Platform.Linux.Netlink;
+using Appliance.Platform.Linux.Udp;
 using Appliance.Protocols.Esp;
 using Appliance.Protocols.Ike.Sa;
 
@@ -7,7 +9,7 @@ namespace Appliance.Host.Daemon.Esp;
 
 /// <summary>
 /// ESP in the kernel through XFRM. Two policies guard the box as a whole (the inbound one until
-/// the kernel L2TP datapath's nft rule takes its place: <see cref="HandInboundGuardToNft"/>):
+/// the 1701 sockets' own policies take its place: <see cref="MoveInboundGuardToSockets"/>):
 /// <list type="bullet">
 /// <item>inbound, every UDP datagram to local port 1701 must have come through an ESP transport SA
 /// (template with reqid 0 = any of ours): L2TP in clear is dropped by the kernel's policy check;</item>
@@ -42,7 +44,7 @@ internal sealed class KernelEspDatapath : IEspDatapath
     private readonly Dictionary<uint, ChildSaKeys> _byInboundSpi = [];
     private readonly Dictionary<string, long> _drops = new(StringComparer.Ordinal);
     private readonly List<XfrmPolicySpec> _bypasses = [];
-    /// <summary>False once <see cref="HandInboundGuardToNft"/> removed the inbound guard.</summary>
+    /// <summary>False once <see cref="MoveInboundGuardToSockets"/> removed the inbound guard.</summary>
     private bool _inboundGuardPolicy = true;
 
     private KernelEspDatapath(XfrmSocket xfrm, int? offloadInterface)
@@ -83,7 +85,7 @@ internal sealed class KernelEspDatapath : IEspDatapath
         if (!bypass.Bypass || bypass.Priority <= ClientPriority || bypass.Priority >= InboundGuardPriority)
             throw new ArgumentException("a bypass lets packets pass, ranked between the clients' policies and the guards", nameof(bypass));
         if (bypass.Direction == XfrmPolicyDirection.In && !_inboundGuardPolicy)
-            return; // no inbound policy to make a hole in: the nft rule has its own exception
+            return; // no inbound policy to make a hole in: the listener takes clear L2TP itself
         try
         {
             TryDelete(() => _xfrm.DeletePolicy(bypass));
@@ -94,19 +96,31 @@ internal sealed class KernelEspDatapath : IEspDatapath
     }
 
     /// <summary>
-    /// The kernel L2TP datapath's nft input rule (see KernelL2tp) drops every UDP datagram to
-    /// 1701 that none of our SAs marked, which is what the inbound guard policy does, and more:
-    /// it also sees the data packets the kernel's L2TP takes before the policy check. With that
-    /// rule in place the inbound policy (and any inbound bypass) is removed. Not for the sake of
-    /// tidiness: while the box has any inbound policy, the kernel looks every received packet up
-    /// in the policy database (each TCP segment of each client's transfer, after PPP has handed
-    /// it to pppN, and everything else the box receives). In the lab, one session's iperf3 went
-    /// from a median of 218 to 255 Mbit/s (best 266 to 341) without the XFRM policies.
-    /// Transport-mode ESP needs no inbound policy to be accepted; outbound, the guard and the
-    /// clients' policies stay. False (the policy kept) when the kernel refuses the delete.
+    /// With the kernel L2TP datapath the inbound guard moves from the policy database onto the
+    /// sockets of port 1701, where it covers exactly the datagrams those sockets receive:
+    /// <list type="bullet">
+    /// <item>the listener gets an inbound socket policy that wants any SA of ours, unless
+    /// <paramref name="listenerTakesClear"/> (vpn.plain_l2tp_lan: clear L2TP from the LAN must
+    /// reach it; the runner's mark check then drops and counts everything else);</item>
+    /// <item>each client's tunnel socket gets the same (<see cref="TunnelSocketPolicy"/>), which
+    /// also covers the data the kernel's L2TP takes from it;</item>
+    /// <item>the inbound guard policy, and any inbound bypass, leave the database.</item>
+    /// </list>
+    /// Why: while the database holds any inbound policy, the kernel looks up every packet the
+    /// box receives in it (each TCP segment of each client's transfer, once PPP has handed it to
+    /// pppN); a socket's policy is looked at only for that socket's datagrams. In the lab one
+    /// session's iperf3 went from a median of 218 to 255 Mbit/s (best 266 to 341) without the
+    /// inbound policy. Transport-mode ESP needs no inbound policy to be accepted; outbound, the
+    /// guard and the clients' policies stay. Null when done, else why the database policy stays.
     /// </summary>
-    public bool HandInboundGuardToNft()
+    public string? MoveInboundGuardToSockets(MarkedL2tpSocket listener, bool listenerTakesClear)
     {
+        ArgumentNullException.ThrowIfNull(listener);
+        if (!listenerTakesClear)
+        {
+            try { listener.SetInboundPolicy(XfrmMessages.SocketPolicy(SocketGuard(0))); }
+            catch (SocketException e) { return $"the kernel refused the 1701 listener's policy: {e.Message}"; }
+        }
         try
         {
             foreach (var bypass in _bypasses.Where(b => b.Direction == XfrmPolicyDirection.In).ToList())
@@ -116,10 +130,26 @@ internal sealed class KernelEspDatapath : IEspDatapath
             }
             TryDelete(() => _xfrm.DeletePolicy(InboundGuard));
         }
-        catch (NetlinkException) { return false; }
+        catch (NetlinkException e) { return $"the kernel refused to delete the inbound guard policy: {e.Message}"; }
         _inboundGuardPolicy = false;
-        return true;
+        return null;
     }
+
+    /// <summary>
+    /// The inbound socket policy of a client's kernel L2TP tunnel socket: UDP to 1701 only
+    /// through ESP transport SAs of ours, so clear L2TP with the client's addresses and ports
+    /// never reaches the tunnel. Any of our SAs (reqid 0), not only the client's: a second
+    /// client behind the same NAT has the same addresses and ports after decryption, its
+    /// datagrams land on the first one's socket, and the kernel passes them up to us with that
+    /// client's mark (the same leeway the mark check of the listener gives).
+    /// </summary>
+    public static byte[] TunnelSocketPolicy() => XfrmMessages.SocketPolicy(SocketGuard(0));
+
+    /// <summary>reqid 0: any SA.</summary>
+    private static XfrmPolicySpec SocketGuard(uint reqId) => new()
+    {
+        Selector = XfrmSelector.AnyL2tpIn(), Direction = XfrmPolicyDirection.In, ReqId = reqId,
+    };
 
     public void Install(ChildSaKeys keys)
     {

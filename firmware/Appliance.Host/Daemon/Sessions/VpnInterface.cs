@@ -1,6 +1,7 @@
 using System.Net;
 using System.Threading.Channels;
 using Appliance.Platform.Linux;
+using Appliance.Platform.Linux.Interop;
 using Appliance.Platform.Linux.Nft;
 using Appliance.Platform.Linux.Rtnetlink;
 using Appliance.Platform.Linux.Tun;
@@ -32,6 +33,8 @@ internal sealed class VpnInterface : IDisposable
     private readonly RtnetlinkSocket _rtnl;
     private readonly int _index;
     private readonly Thread _reader;
+    /// <summary>The reader sleeps in it until a packet comes or Dispose wakes it: no timer.</summary>
+    private readonly WakeableWait _wait = WakeableWait.Create();
     private readonly Channel<byte[]> _packets = Channel.CreateBounded<byte[]>(
         new BoundedChannelOptions(4096) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.DropWrite });
     private volatile bool _stopping;
@@ -163,7 +166,7 @@ internal sealed class VpnInterface : IDisposable
         {
             try
             {
-                if (!_tun.WaitReadable(TimeSpan.FromMilliseconds(500))) continue;
+                if (!_wait.Wait([_tun.Fd], _tun.Name)) continue;
                 int n;
                 while (!_stopping && (n = _tun.TryRead(buffer)) > 0)
                     _packets.Writer.TryWrite(buffer.AsSpan(0, n).ToArray());
@@ -177,7 +180,8 @@ internal sealed class VpnInterface : IDisposable
     public void Dispose()
     {
         _stopping = true;
-        _reader.Join(TimeSpan.FromSeconds(2));
+        _wait.Wake();
+        bool stopped = _reader.Join(TimeSpan.FromSeconds(2));
         _packets.Writer.TryComplete();
         if (MssClamped)
         {
@@ -186,5 +190,6 @@ internal sealed class VpnInterface : IDisposable
         }
         _rtnl.Dispose();
         _tun.Dispose();
+        if (stopped) _wait.Dispose(); // else the reader may still poll it
     }
 }
