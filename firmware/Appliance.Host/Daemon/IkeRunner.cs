@@ -123,7 +123,7 @@ internal sealed class IkeRunner : IAsyncDisposable, ISessionTransport
         if (l2tpSocket is not null && esp is KernelEspDatapath kernelEsp)
         {
             // A plain LAN peer's tunnel has no SA to demand; every other one wants ESP.
-            byte[] tunnelGuard = KernelEspDatapath.TunnelSocketPolicy();
+            byte[] tunnelGuard = KernelEspDatapath.SocketGuardPolicy();
             kernelL2tp = KernelL2tp.TryOpen(l2tpSocket, carrier => PlainLanL2tp.IsPlainCarrier(carrier) ? null : tunnelGuard, log, out string? why);
             if (kernelL2tp is null)
                 log.Warn("l2tp", "kernel L2TP/PPP datapath unavailable: sessions run in the process", ("reason", why));

@@ -99,11 +99,12 @@ internal sealed class KernelEspDatapath : IEspDatapath
     /// With the kernel L2TP datapath the inbound guard moves from the policy database onto the
     /// sockets of port 1701, where it covers exactly the datagrams those sockets receive:
     /// <list type="bullet">
-    /// <item>the listener gets an inbound socket policy that wants any SA of ours, unless
+    /// <item>the listener gets an inbound socket policy that wants an SA of ours
+    /// (<see cref="SocketGuardPolicy"/>), unless
     /// <paramref name="listenerTakesClear"/> (vpn.plain_l2tp_lan: clear L2TP from the LAN must
     /// reach it; the runner's mark check then drops and counts everything else);</item>
-    /// <item>each client's tunnel socket gets the same (<see cref="TunnelSocketPolicy"/>), which
-    /// also covers the data the kernel's L2TP takes from it;</item>
+    /// <item>each client's tunnel socket gets the same (KernelL2tp sets it), which also covers
+    /// the data the kernel's L2TP takes from it;</item>
     /// <item>the inbound guard policy, and any inbound bypass, leave the database.</item>
     /// </list>
     /// Why: while the database holds any inbound policy, the kernel looks up every packet the
@@ -118,7 +119,7 @@ internal sealed class KernelEspDatapath : IEspDatapath
         ArgumentNullException.ThrowIfNull(listener);
         if (!listenerTakesClear)
         {
-            try { listener.SetInboundPolicy(XfrmMessages.SocketPolicy(SocketGuard(0))); }
+            try { listener.SetInboundPolicy(SocketGuardPolicy()); }
             catch (SocketException e) { return $"the kernel refused the 1701 listener's policy: {e.Message}"; }
         }
         try
@@ -136,20 +137,17 @@ internal sealed class KernelEspDatapath : IEspDatapath
     }
 
     /// <summary>
-    /// The inbound socket policy of a client's kernel L2TP tunnel socket: UDP to 1701 only
-    /// through ESP transport SAs of ours, so clear L2TP with the client's addresses and ports
-    /// never reaches the tunnel. Any of our SAs (reqid 0), not only the client's: a second
-    /// client behind the same NAT has the same addresses and ports after decryption, its
-    /// datagrams land on the first one's socket, and the kernel passes them up to us with that
-    /// client's mark (the same leeway the mark check of the listener gives).
+    /// The inbound socket policy of the 1701 listener and of each client's kernel L2TP tunnel
+    /// socket: UDP to 1701 only through an ESP transport SA of ours, so clear L2TP with a
+    /// client's addresses and ports never reaches its tunnel. Any of our SAs (reqid 0), not
+    /// only the client's: a second client behind the same NAT has the same addresses and ports
+    /// after decryption, its datagrams land on the first one's tunnel socket, and the kernel
+    /// passes them up to us with that client's mark (the leeway the listener's mark check gives).
     /// </summary>
-    public static byte[] TunnelSocketPolicy() => XfrmMessages.SocketPolicy(SocketGuard(0));
-
-    /// <summary>reqid 0: any SA.</summary>
-    private static XfrmPolicySpec SocketGuard(uint reqId) => new()
+    public static byte[] SocketGuardPolicy() => XfrmMessages.SocketPolicy(new XfrmPolicySpec
     {
-        Selector = XfrmSelector.AnyL2tpIn(), Direction = XfrmPolicyDirection.In, ReqId = reqId,
-    };
+        Selector = XfrmSelector.AnyL2tpIn(), Direction = XfrmPolicyDirection.In, ReqId = 0,
+    });
 
     public void Install(ChildSaKeys keys)
     {
