@@ -19,6 +19,15 @@ public static unsafe class InterfaceSysctl
 
     public static bool GetProxyArp(string interfaceName) => Read(interfaceName, "proxy_arp") != "0";
 
+    /// <summary>disable_xfrm: routes out through the interface skip the XFRM policy lookup (the
+    /// kernel marks them DST_NOXFRM). For a ppp unit of the kernel L2TP datapath: what the box
+    /// sends a client travels inside its L2TP, whose own socket takes the client's SA, so the
+    /// lookup on the unit can never find anything, yet with any outbound policy in the database
+    /// the kernel would do it for every packet.</summary>
+    public static void SetDisableXfrm(string interfaceName, bool disabled) => Write(interfaceName, "disable_xfrm", disabled ? "1\n" : "0\n");
+
+    public static bool GetDisableXfrm(string interfaceName) => Read(interfaceName, "disable_xfrm") != "0";
+
     private static string PathOf(string interfaceName, string key)
     {
         Rtnl.ValidateInterfaceName(interfaceName, nameof(interfaceName));

@@ -84,6 +84,9 @@ public class TunAndRtnetlinkNamespaceTests
 
             InterfaceSysctl.SetProxyArp("tuntest0", true);
             Assert.True(InterfaceSysctl.GetProxyArp("tuntest0"));
+            Assert.False(InterfaceSysctl.GetDisableXfrm("tuntest0"));
+            InterfaceSysctl.SetDisableXfrm("tuntest0", true);
+            Assert.True(InterfaceSysctl.GetDisableXfrm("tuntest0"));
             rtnl.SetDown("tuntest0");
             Assert.False(rtnl.GetLink("tuntest0").IsUp);
             Assert.Equal(-1, tun.TryRead(new byte[2048]));

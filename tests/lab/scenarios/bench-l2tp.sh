@@ -223,7 +223,7 @@ thread_ticks() {
     local p t
     for p in "$@"; do
         for t in /proc/"$p"/task/*; do
-            awk -v id="$p/${t##*/}" -v name="$(cat "$t/comm" 2> /dev/null)" '{print id, name, $14 + $15}' "$t/stat" 2> /dev/null || true
+            awk -v id="$p/${t##*/}" -v name="$(tr ' ' _ < "$t/comm" 2> /dev/null)" '{print id, name, $14 + $15}' "$t/stat" 2> /dev/null || true
         done
     done
 }

@@ -65,6 +65,15 @@ hook_before_iperf() {
         echo "alice's session: $C1_PPP on the box"
     }
     lab_check box-ppp-unit-for-client box_unit
+    # What the box sends alice leaves inside L2TP, whose socket takes her SA: her unit skips
+    # the XFRM policy lookup.
+    unit_skips_xfrm() {
+        local v
+        v="$(ip netns exec box cat "/proc/sys/net/ipv4/conf/${C1_PPP:-none}/disable_xfrm")"
+        echo "${C1_PPP:-?} disable_xfrm = $v"
+        [[ "$v" == 1 ]]
+    }
+    lab_check box-ppp-unit-skips-xfrm-lookup unit_skips_xfrm
     l2tp_session_listed() {
         local out
         out="$(ip netns exec box ip l2tp show session)"

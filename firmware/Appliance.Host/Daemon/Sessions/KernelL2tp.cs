@@ -162,6 +162,9 @@ internal sealed class KernelL2tp : IKernelL2tp, IDisposable
             s.UnitChanged();
             int index = _rtnl.GetIndex(unit.InterfaceName);
             _rtnl.SetMtu(index, (uint)mtu);
+            // Only a cost saved, so a refusal is logged, not fatal.
+            try { InterfaceSysctl.SetDisableXfrm(unit.InterfaceName, true); }
+            catch (SyscallException e) { _log.Warn("l2tp", "disable_xfrm not set: packets to the client pay an XFRM policy lookup", ("interface", unit.InterfaceName), ("error", e.Message)); }
             _rtnl.AddPointToPointAddress(index, local, peer);
             _rtnl.SetUp(index);
             s.Link.OpenNetworkProtocol(PppProtocol.IPv4);
