@@ -436,9 +436,23 @@ if [[ "$TARGETS" == *" ours "* && "$TARGETS" == *" xl2tpd "* ]]; then
 fi
 
 # --- the table ---------------------------------------------------------------------------
-# median "A B C ...": the middle run (the mean of the two middle ones for an even count); - for none.
-median() { tr ' ' '\n' <<< "$1" | grep -E '^[0-9.]+$' | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# median "A B C ..." [DECIMALS]: the middle run (the mean of the two middle ones for an even count), with one decimal unless told; - for none.
+median() { tr ' ' '\n' <<< "$1" | grep -E '^[0-9.]+$' | sort -g | awk -v d="${2:-1}" '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) printf "%.*f\n", d, v[(NR + 1) / 2]; else printf "%.*f\n", d, (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || a == "nan" || b == "nan" || b + 0 == 0) print "n/a"; else printf "%.2fx", a / b }'; }
+# round_ratios "OURS RUNS" "THEIR RUNS": per round (three runs each, the rounds in the order they
+# ran, ours and theirs next to each other in time), the best of ours / the best of theirs. A
+# paired measure: the host's load drifts over minutes, and each pair shares its moment.
+round_ratios() {
+    awk -v a="$1" -v b="$2" 'BEGIN {
+        n = split(a, x, " "); m = split(b, y, " "); r = int((n < m ? n : m) / 3)
+        for (i = 0; i < r; i++) {
+            bx = 0; by = 0
+            for (j = 1; j <= 3; j++) { if (x[3 * i + j] + 0 > bx) bx = x[3 * i + j] + 0; if (y[3 * i + j] + 0 > by) by = y[3 * i + j] + 0 }
+            if (by > 0) printf "%s%.2f", (i ? " " : ""), bx / by
+        }
+        print ""
+    }'
+}
 {
     echo "L2TP + PPP servers on the lab kernel ($(uname -r), qemu TCG), rate: $N sessions, memory: $HOLD_N held, $C in flight, plain L2TP on the LAN side"
     echo "ours = appliance daemon (vpn.datapath auto -> $(get ours.datapath); on kernel: L2TP data and PPP's IP in the kernel (pppN), control in the daemon; on userspace: everything in the daemon, IP through its TUN device)"
@@ -457,6 +471,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || a == "nan
         "$(ratio "$(get ours.iperf_mbit)" "$(get xl2tpd.iperf_mbit)")" ">= 1.0x"
     printf '%-38s %14s %14s %10s %s\n' "iperf3 one session, Mbit/s, median" "$(median "$(get ours.iperf_runs)")" "$(median "$(get xl2tpd.iperf_runs)")" \
         "$(ratio "$(median "$(get ours.iperf_runs)")" "$(median "$(get xl2tpd.iperf_runs)")")" ""
+    pairs="$(round_ratios "$(get ours.iperf_runs)" "$(get xl2tpd.iperf_runs)")"
+    printf '%-38s %14s %14s %10s %s\n' "iperf3 one session, round by round" "" "" "$(median "$pairs" 2)x" "median of $(wc -w <<< "$pairs") rounds: $pairs"
     printf '%-38s %14s %14s %10s %s\n' "iperf3 one session, Mbit/s, best of 3 (userspace)" "$(get ours-user.iperf_mbit)" "$(get xl2tpd.iperf_mbit)" \
         "$(ratio "$(get ours-user.iperf_mbit)" "$(get xl2tpd.iperf_mbit)")" ""
     echo "memory: (sum over the server's processes with $HOLD_N sessions asked for - the same freshly started, idle) / the sessions it held then;"
