@@ -26,7 +26,15 @@ namespace Appliance.Host.Daemon;
 /// </summary>
 internal sealed class IkeRunner : IAsyncDisposable, ISessionTransport
 {
-    private static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(250);
+    /// <summary>The cores' timers (L2TP retransmissions from 1 s on, PPP restarts of 3 s, HELLOs,
+    /// echoes, IKE's seconds) are looked at on a tick: every 250 ms while anything happened in
+    /// the last <see cref="BusyFor"/> (a message in or out: retransmissions follow it), else once
+    /// a second. An idle box, or one whose sessions' data all runs in the kernel, then wakes
+    /// once a second instead of four times: on a small board (and in the lab's emulated CPU)
+    /// every wake-up of the daemon is time taken from the kernel's datapath.</summary>
+    private static readonly TimeSpan BusyTick = TimeSpan.FromMilliseconds(250), IdleTick = TimeSpan.FromSeconds(1),
+        BusyFor = TimeSpan.FromSeconds(10);
+    private DateTimeOffset _busyUntil;
     private readonly IkeSockets _sockets;
     private readonly Log _log;
     private readonly CancellationTokenSource _stop = new();
@@ -325,7 +333,8 @@ internal sealed class IkeRunner : IAsyncDisposable, ISessionTransport
 
     private async Task RunAsync()
     {
-        using var timer = new PeriodicTimer(TickInterval);
+        using var timer = new PeriodicTimer(BusyTick);
+        _busyUntil = DateTimeOffset.UtcNow + BusyFor;
         var tick = timer.WaitForNextTickAsync(_stop.Token).AsTask();
         var reader = _sockets.Received;
         var next = reader.WaitToReadAsync(_stop.Token).AsTask();
@@ -356,18 +365,21 @@ internal sealed class IkeRunner : IAsyncDisposable, ISessionTransport
                     if (now - _lastIkeTick >= TimeSpan.FromSeconds(2)) { actions = _responder.Tick(now); _lastIkeTick = now; }
                     actions.AddRange(TakePending());
                 }
+                if (actions.Count > 0) NoteActivity();
                 await ExecuteAsync(actions);
                 tick = timer.WaitForNextTickAsync(_stop.Token).AsTask();
             }
             if (expired.IsCompleted && expires is not null)
             {
                 if (expired.IsCanceled || !((Task<bool>)expired).Result) break;
+                NoteActivity();
                 while (expires.TryRead(out var expire)) await OnExpireAsync(expire);
                 expired = expires.WaitToReadAsync(_stop.Token).AsTask();
             }
             if (l2tpNext.IsCompleted && l2tp is not null)
             {
                 if (l2tpNext.IsCanceled || !((Task<bool>)l2tpNext).Result) break;
+                NoteActivity();
                 List<IkeAction> pending;
                 lock (_gate)
                 {
@@ -395,6 +407,7 @@ internal sealed class IkeRunner : IAsyncDisposable, ISessionTransport
             if (pppNext.IsCompleted && ppp is not null)
             {
                 if (pppNext.IsCanceled || !((Task<bool>)pppNext).Result) break;
+                NoteActivity();
                 List<IkeAction> pending;
                 lock (_gate)
                 {
@@ -414,6 +427,7 @@ internal sealed class IkeRunner : IAsyncDisposable, ISessionTransport
             if (rawNext.IsCompleted && raw is not null && _esp is UserspaceEspDatapath userspace)
             {
                 if (rawNext.IsCanceled || !((Task<bool>)rawNext).Result) break;
+                NoteActivity();
                 List<IkeAction> pending;
                 lock (_gate)
                 {
@@ -426,6 +440,7 @@ internal sealed class IkeRunner : IAsyncDisposable, ISessionTransport
             if (next.IsCompleted)
             {
                 if (next.IsCanceled || !next.Result) break;
+                NoteActivity();
                 while (reader.TryRead(out var datagram))
                 {
                     if (datagram.IsEsp)
@@ -455,8 +470,13 @@ internal sealed class IkeRunner : IAsyncDisposable, ISessionTransport
                 }
                 next = reader.WaitToReadAsync(_stop.Token).AsTask();
             }
+            // Only when it changes: setting the period restarts the countdown.
+            var period = DateTimeOffset.UtcNow < _busyUntil ? BusyTick : IdleTick;
+            if (timer.Period != period) timer.Period = period;
         }
     }
+
+    private void NoteActivity() => _busyUntil = DateTimeOffset.UtcNow + BusyFor;
 
     /// <summary>A soft expire is the client's cue to rekey (logged); at a hard one the kernel has
     /// deleted the SA, and the client is told that the pair is gone.</summary>
