@@ -70,8 +70,6 @@ internal static unsafe partial class Libc
             return open(p, flags);
     }
 
-    /// <summary>Waits until <paramref name="fd"/> is readable (true) or the timeout passes (false).
-    /// <see cref="Timeout.InfiniteTimeSpan"/> waits for ever; EINTR restarts the wait.</summary>
     /// <summary>Reads once from a non-blocking fd that hands out whole packets or frames (TUN,
     /// /dev/ppp): the length, or -1 when nothing is queued. Longer ones are cut to the buffer.</summary>
     public static int TryRead(int fd, Span<byte> buffer, string what)
@@ -92,6 +90,8 @@ internal static unsafe partial class Libc
         }
     }
 
+    /// <summary>Waits until <paramref name="fd"/> is readable (true) or the timeout passes (false).
+    /// <see cref="Timeout.InfiniteTimeSpan"/> waits for ever; EINTR restarts the wait.</summary>
     public static bool WaitReadable(int fd, TimeSpan timeout, string operation)
     {
         long deadline = timeout == Timeout.InfiniteTimeSpan

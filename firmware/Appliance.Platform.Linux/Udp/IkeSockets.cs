@@ -22,7 +22,6 @@ public sealed class IkeSockets : IAsyncDisposable
 {
     public const int MaxDatagram = 65535;
 
-
     // The kernel's queue is the only buffer in front of the IKE thread: while it is busy or
     // preempted, handshakes from many clients (and on 4500 their ESP) pile up there. The default
     // (net.core.rmem_default, ~200 KiB, ~170 small datagrams) overflowed under load in the IKE

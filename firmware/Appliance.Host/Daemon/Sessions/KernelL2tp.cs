@@ -4,7 +4,6 @@ using System.Threading.Channels;
 using Appliance.Platform.Linux;
 using Appliance.Platform.Linux.Interop;
 using Appliance.Platform.Linux.L2tp;
-using Appliance.Platform.Linux.Nft;
 using Appliance.Platform.Linux.Ppp;
 using Appliance.Platform.Linux.Rtnetlink;
 using Appliance.Platform.Linux.Udp;
@@ -22,9 +21,6 @@ namespace Appliance.Host.Daemon.Sessions;
 /// </summary>
 internal sealed class KernelL2tp : IKernelL2tp, IDisposable
 {
-    /// <summary>The table of the input rule that guarded tunnels before the sockets' own policies
-    /// did; removed at start when a run of an older version left it.</summary>
-    private const string FormerNftTable = "appliance_l2tp";
     /// <summary>Large enough for any frame a unit-less channel hands up (MRU 1500 and headers).</summary>
     private const int ChannelBuffer = 2048;
     private readonly MarkedL2tpSocket _listener;
@@ -80,10 +76,6 @@ internal sealed class KernelL2tp : IKernelL2tp, IDisposable
             reason = e.Message;
             return null;
         }
-        // A leftover rule would only cost time (it drops what the policies drop), so a box
-        // without nft, or one that refuses, is no reason to stop.
-        try { NftRuleset.Delete("inet", FormerNftTable); }
-        catch (IOException) { }
         reason = null;
         return new KernelL2tp(listener, tunnelPolicy, netlink, rtnl, log);
     }
